@@ -1,0 +1,108 @@
+"""Run folders: write files atomically, reload a model with no pickle, per-keypoint errors, plots."""
+import csv
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import keras
+import numpy as np
+
+import facial_keypoints.optim  # noqa: F401  registers ScheduledSGD for load_model
+from facial_keypoints.data import DataError
+from facial_keypoints.keypoints import IMAGE_SIZE, flip_images, flip_targets, unscale
+
+UMASK = os.umask(0o022)
+os.umask(UMASK)
+
+
+def write_atomic(path, write):
+    """Call write(tmp_path), then rename tmp_path to path: readers never see half a file."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
+    os.close(fd)
+    os.chmod(tmp, 0o666 & ~UMASK)  # mkstemp makes 0600 files
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_text(path, text):
+    write_atomic(path, lambda tmp: Path(tmp).write_text(text))
+
+
+def write_csv(path, header, rows):
+    def write(tmp):
+        with open(tmp, "w", newline="") as f:
+            writer = csv.writer(f, lineterminator="\n")
+            writer.writerow(header)
+            writer.writerows(rows)
+    write_atomic(path, write)
+
+
+def load_run(run_dir):
+    """(model, config) of a run folder."""
+    run_dir = Path(run_dir)
+    if not (run_dir / "config.json").is_file() or not (run_dir / "model.keras").is_file():
+        raise DataError(f"{run_dir}: not a run folder (expected config.json and model.keras from train.py)")
+    config = json.loads((run_dir / "config.json").read_text())
+    return keras.saving.load_model(run_dir / "model.keras"), config
+
+
+def load_predictor(run_dir):
+    """(predict_scaled, columns) of a run folder: predict_scaled maps float images in [0, 1] to scaled keypoints."""
+    model, config = load_run(run_dir)
+    return scaled_predictor(model), config["columns"]
+
+
+def scaled_predictor(model):
+    return lambda inputs: model.predict(inputs, batch_size=256, verbose=0)
+
+
+def predict_pixels(predict_scaled, images, columns, tta=None):
+    """uint8 images (N, 96, 96[, 1]) -> keypoints in pixels. tta="flip" averages the prediction with
+    the mirrored image's, mapped back (x mirrored, left/right columns swapped)."""
+    inputs = images.reshape(len(images), IMAGE_SIZE, IMAGE_SIZE, 1).astype("float32") / 255.0
+    predicted = np.asarray(predict_scaled(inputs), dtype=np.float64)
+    if tta == "flip":
+        mirrored = flip_targets(np.asarray(predict_scaled(flip_images(inputs)), dtype=np.float64), columns)
+        predicted = (predicted + mirrored) / 2
+    return unscale(predicted)
+
+
+def rmse(predicted, true):
+    """Kaggle's metric over the present (non-NaN) true values, in pixels."""
+    present = ~np.isnan(true)
+    return float(np.sqrt(np.mean((predicted[present] - true[present]) ** 2)))
+
+
+def keypoint_rmse_rows(predicted, true, columns):
+    """Rows (keypoint, rmse_x, rmse_y, rmse) for each keypoint in columns, then ("all", ...)."""
+    rows = []
+    for i in range(0, len(columns), 2):
+        name = columns[i][:-2]
+        rows.append((name, rmse(predicted[:, i], true[:, i]), rmse(predicted[:, i + 1], true[:, i + 1]),
+                     rmse(predicted[:, i:i + 2], true[:, i:i + 2])))
+    rows.append(("all", rmse(predicted[:, 0::2], true[:, 0::2]), rmse(predicted[:, 1::2], true[:, 1::2]),
+                 rmse(predicted, true)))
+    return rows
+
+
+def plot_curves(history_rows, path, title):
+    """Learning curves (train and validation RMSE in pixels, log scale), as in Nouri's tutorial."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    epochs = [row["epoch"] for row in history_rows]
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    ax.plot(epochs, [row["rmse_px"] for row in history_rows], label="train")
+    ax.plot(epochs, [row["val_rmse_px"] for row in history_rows], label="validation")
+    ax.set(xlabel="epoch", ylabel="RMSE (pixels)", yscale="log", title=title)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    write_atomic(path, lambda tmp: fig.savefig(tmp, format="png", dpi=100))
+    plt.close(fig)

@@ -1,0 +1,17 @@
+"""The numbered nets of the study, one per file: each has RECIPE and build(n_outputs)."""
+import importlib
+import re
+from pathlib import Path
+
+
+def names():
+    """net1, net2, ... in numeric order."""
+    found = [p.stem for p in Path(__file__).parent.glob("net*.py")]
+    return sorted(found, key=lambda name: int(re.sub(r"\D", "", name)))
+
+
+def load(name):
+    """The module nets/NAME.py; ValueError naming the choices if there is none."""
+    if name not in names():
+        raise ValueError(f"unknown net {name!r}; choose one of {', '.join(names())}")
+    return importlib.import_module(f"nets.{name}")

@@ -1,0 +1,32 @@
+"""net11: net10 with two dense layers of 1000 instead of three, trained longer."""
+import keras
+from keras import layers
+
+from facial_keypoints.recipe import Recipe
+
+RECIPE = Recipe(epochs=10000, flip=True, learning_rate=(0.03, 0.0001), momentum=(0.9, 0.999), patience=200)
+
+
+def build(n_outputs=30):
+    inputs = keras.Input((96, 96, 1))
+    x = layers.Conv2D(32, 3, padding="same", activation="relu")(inputs)
+    x = layers.Conv2D(32, 3, padding="same", activation="relu")(x)
+    x = layers.Conv2D(32, 3, padding="same", activation="relu")(x)
+    x = layers.MaxPooling2D(2)(x)
+    x = layers.Dropout(0.1)(x)
+    x = layers.Conv2D(64, 3, padding="same", activation="relu")(x)
+    x = layers.Conv2D(64, 3, padding="same", activation="relu")(x)
+    x = layers.Conv2D(64, 3, padding="same", activation="relu")(x)
+    x = layers.MaxPooling2D(2)(x)
+    x = layers.Dropout(0.2)(x)
+    x = layers.Conv2D(128, 3, padding="same", activation="relu")(x)
+    x = layers.Conv2D(128, 3, padding="same", activation="relu")(x)
+    x = layers.Conv2D(128, 3, padding="same", activation="relu")(x)
+    x = layers.MaxPooling2D(2)(x)
+    x = layers.Dropout(0.3)(x)
+    x = layers.Flatten()(x)
+    x = layers.Dense(1000, activation="relu")(x)
+    x = layers.Dropout(0.5)(x)
+    x = layers.Dense(1000, activation="relu")(x)
+    outputs = layers.Dense(n_outputs)(x)
+    return keras.Model(inputs, outputs, name="net11")
