@@ -10,7 +10,7 @@ import numpy as np
 
 import facial_keypoints.optim  # noqa: F401  registers ScheduledSGD for load_model
 from facial_keypoints.data import DataError
-from facial_keypoints.keypoints import IMAGE_SIZE, flip_images, flip_targets, unscale
+from facial_keypoints.keypoints import COLUMNS, IMAGE_SIZE, flip_images, flip_targets, unscale
 
 UMASK = os.umask(0o022)
 os.umask(UMASK)
@@ -53,7 +53,11 @@ def load_run(run_dir):
 
 
 def load_predictor(run_dir):
-    """(predict_scaled, columns) of a run folder: predict_scaled maps float images in [0, 1] to scaled keypoints."""
+    """(predict_scaled, columns) of a run folder or a specialists folder: predict_scaled maps float
+    images in [0, 1] to scaled keypoints."""
+    if (Path(run_dir) / "manifest.json").is_file():
+        from facial_keypoints.specialists import load_specialists
+        return load_specialists(Path(run_dir)), list(COLUMNS)
     model, config = load_run(run_dir)
     return scaled_predictor(model), config["columns"]
 

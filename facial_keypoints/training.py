@@ -1,4 +1,5 @@
 """Train one net with its recipe and write a run folder."""
+import itertools
 import json
 import math
 import shutil
@@ -10,7 +11,7 @@ import keras
 import numpy as np
 
 from facial_keypoints.batches import FlipBatches
-from facial_keypoints.data import load_training
+from facial_keypoints.data import DataError, load_training
 from facial_keypoints.keypoints import COLUMNS, scale
 from facial_keypoints.optim import AdjustVariable, EpochStats, ScheduledSGD
 from facial_keypoints.runs import keypoint_rmse_rows, plot_curves, predict_pixels, rmse, scaled_predictor, write_csv, write_text
@@ -31,12 +32,15 @@ def split_rows(keypoints, val_fraction=0.2, seed=42):
     return is_val
 
 
+def has_columns(keypoints, columns):
+    """Rows (of all 30 columns) where every one of columns is present."""
+    return ~np.isnan(keypoints[:, [COLUMNS.index(c) for c in columns]]).any(axis=1)
+
+
 def examples(training, rows, columns):
     """The given rows that have every one of columns: uint8 images (n, 96, 96, 1), keypoints in pixels."""
-    index = [COLUMNS.index(c) for c in columns]
-    keypoints = training["keypoints"][:, index]
-    rows = rows & ~np.isnan(keypoints).any(axis=1)
-    return training["images"][rows][..., None], keypoints[rows]
+    rows = rows & has_columns(training["keypoints"], columns)
+    return training["images"][rows][..., None], training["keypoints"][rows][:, [COLUMNS.index(c) for c in columns]]
 
 
 def fit(model, recipe, train_images, train_keypoints, val_images, val_keypoints, columns, seed=0,
@@ -60,10 +64,13 @@ def fit(model, recipe, train_images, train_keypoints, val_images, val_keypoints,
 
 
 def train(net, data_dir, out_dir="runs", recipe=None, seed=0, columns=COLUMNS, train_rows=None,
-          verbose="auto"):
+          verbose="auto", name=None, pretrained=None):
     """Train nets/NAME.py on data_dir; returns the run folder (written complete, or not at all).
 
+    columns: the keypoint columns to learn, trained on the rows that have all of them.
     train_rows: optional cap on the number of training rows (a quick look, or a test).
+    name: the run folder's name in out_dir (default: net-date-time).
+    pretrained: a model whose weights start every layer but the output layer.
     """
     recipe = recipe or net.RECIPE
     keras.utils.set_random_seed(seed)
@@ -74,6 +81,8 @@ def train(net, data_dir, out_dir="runs", recipe=None, seed=0, columns=COLUMNS, t
     train_images, train_keypoints = train_images[:train_rows], train_keypoints[:train_rows]
 
     model = net.build(len(columns))
+    if pretrained is not None:
+        copy_all_but_output_layer(pretrained, model)
     started = time.perf_counter()
     history = fit(model, recipe, train_images, train_keypoints, val_images, val_keypoints, columns, seed, verbose)
     seconds = time.perf_counter() - started
@@ -91,19 +100,31 @@ def train(net, data_dir, out_dir="runs", recipe=None, seed=0, columns=COLUMNS, t
         "mean_shape_val_rmse_px": rmse(mean_shape, val_keypoints),
         "created": time.strftime("%Y-%m-%d %H:%M:%S"),
     }
-    return write_run_folder(Path(out_dir), model, config, history, predicted, val_keypoints)
+    return write_run_folder(Path(out_dir), name, model, config, history, predicted, val_keypoints)
 
 
-def write_run_folder(out_dir, model, config, history, predicted, val_keypoints):
+def copy_all_but_output_layer(source, model):
+    """Start model from source's weights; only the output layer (whose size differs) keeps its own."""
+    pairs = list(zip(source.layers, model.layers))[:-1]
+    if len(source.layers) != len(model.layers) or any(
+            [w.shape for w in a.weights] != [w.shape for w in b.weights] for a, b in pairs):
+        raise DataError(f"the pretrained model ({source.name}) does not have the layers of {model.name}")
+    for a, b in pairs:
+        b.set_weights(a.get_weights())
+
+
+def write_run_folder(out_dir, name, model, config, history, predicted, val_keypoints):
     """Write into a hidden folder, then rename it: a run folder is complete or absent."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    name = f"{config['net']}-{time.strftime('%Y%m%d-%H%M%S')}"
+    if name is None:
+        stamp = f"{config['net']}-{time.strftime('%Y%m%d-%H%M%S')}"
+        candidates = itertools.chain([stamp], (f"{stamp}-{i}" for i in itertools.count(2)))
+        name = next(n for n in candidates if not (out_dir / n).exists())
     final = out_dir / name
-    suffix = 1
-    while final.exists():
-        suffix += 1
-        final = out_dir / f"{name}-{suffix}"
+    if final.exists():
+        raise FileExistsError(f"{final} exists already")
     partial = out_dir / f".{final.name}.partial"
+    shutil.rmtree(partial, ignore_errors=True)  # left by a killed run
     partial.mkdir()
     try:
         model.save(partial / "model.keras")

@@ -1,0 +1,68 @@
+"""Nouri's specialists: one model per keypoint group, each trained on every row that has its group.
+
+The groups are written by keypoint name; their columns and flip pairs follow from the names, so a
+group can never pair an eye corner with an eyebrow.
+"""
+import json
+
+import numpy as np
+
+from facial_keypoints.data import DataError
+from facial_keypoints.keypoints import COLUMNS, KEYPOINTS
+from facial_keypoints.runs import load_run, scaled_predictor
+
+NOURI6 = {
+    "eye_centers": ("left_eye_center", "right_eye_center"),
+    "nose": ("nose_tip",),
+    "mouth": ("mouth_left_corner", "mouth_right_corner", "mouth_center_top_lip"),
+    "bottom_lip": ("mouth_center_bottom_lip",),
+    "eye_corners": ("left_eye_inner_corner", "right_eye_inner_corner", "left_eye_outer_corner", "right_eye_outer_corner"),
+    "eyebrows": ("left_eyebrow_inner_end", "right_eyebrow_inner_end", "left_eyebrow_outer_end", "right_eyebrow_outer_end"),
+}
+# The incremental study's two groups: the four points almost every row has, and the other eleven.
+FOUR_POINTS = ("left_eye_center", "right_eye_center", "nose_tip", "mouth_center_bottom_lip")
+STUDY2 = {"four_points": FOUR_POINTS, "the_rest": tuple(k for k in KEYPOINTS if k not in FOUR_POINTS)}
+SPECIALIST_SETTINGS = {"nouri6": NOURI6, "study2": STUDY2}
+
+
+def group_columns(keypoints):
+    """Keypoint names -> their x and y columns, in Kaggle's column order."""
+    return [c for c in COLUMNS if c[:-2] in keypoints]
+
+
+def default_epochs(rows, pretrained, scale=1.0):
+    """Nouri: int(4e6 / rows) epochs starting from a pretrained net, int(1e7 / rows) from scratch."""
+    return max(1, int((4e6 if pretrained else 1e7) / rows * scale))
+
+
+def aggregate(parts):
+    """One predict_scaled for all 30 columns from specialists' (columns, predict_scaled) pairs."""
+    owner = {}
+    for index, (columns, _) in enumerate(parts):
+        for column in columns:
+            if column in owner:
+                raise DataError(f"column {column} is predicted by two specialists")
+            owner[column] = index
+    missing = [c for c in COLUMNS if c not in owner]
+    if missing:
+        raise DataError(f"no specialist predicts {', '.join(missing)}")
+
+    def predict_scaled(inputs):
+        predicted = np.full((len(inputs), len(COLUMNS)), np.nan)
+        for columns, predict in parts:
+            predicted[:, [COLUMNS.index(c) for c in columns]] = np.asarray(predict(inputs))
+        return predicted
+    return predict_scaled
+
+
+def load_specialists(folder):
+    """predict_scaled over all 30 columns from a specialists folder (manifest.json + one run per group)."""
+    manifest = json.loads((folder / "manifest.json").read_text())
+    missing = [g for g in manifest["groups"] if not (folder / g / "model.keras").is_file()]
+    if missing:
+        raise DataError(f"{folder}: specialists {', '.join(missing)} not trained yet; re-run specialists.py to finish")
+    parts = []
+    for group in manifest["groups"]:
+        model, config = load_run(folder / group)
+        parts.append((config["columns"], scaled_predictor(model)))
+    return aggregate(parts)

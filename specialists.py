@@ -1,0 +1,153 @@
+"""Train Nouri's keypoint-group specialists from a pretrained run, then score them together.
+
+    python specialists.py --pretrained runs/net7-...                 # six groups, int(4e6/rows) epochs
+    python specialists.py --pretrained runs/net7-... --groups study2 # the incremental study's two
+    python specialists.py --net net6                                 # from scratch: int(1e7/rows) epochs
+    python specialists.py --pretrained runs/net7-... --jobs 3        # three specialists at a time
+
+Each specialist is a run folder inside one specialists folder. A finished specialist is never
+trained again: after a crash or Ctrl-C, the same command resumes with the next one.
+"""
+import argparse
+import concurrent.futures
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nets
+from facial_keypoints.data import DataError, find_data_dir
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pretrained", help="run folder whose weights start every specialist (all but the output layer)")
+    parser.add_argument("--net", help="which net (default: the pretrained run's)")
+    parser.add_argument("--groups", default="nouri6", choices=["nouri6", "study2"], help="which set of groups")
+    parser.add_argument("--only", help="comma-separated groups to train now (default: all that are not done)")
+    parser.add_argument("--epochs-scale", type=float, default=1.0, help="multiply Nouri's epoch counts")
+    parser.add_argument("--jobs", type=int, default=1, help="specialists trained at the same time, one process each")
+    parser.add_argument("--data", help="folder with Kaggle's files (default: $FKD_DATA, else ./data)")
+    parser.add_argument("--out", help="specialists folder (default: runs/<pretrained run>-specialists-<groups>)")
+    parser.add_argument("--seed", type=int, default=0)
+    return parser, parser.parse_args()
+
+
+def start_folder(args, parser):
+    """The specialists folder and its manifest, made once; a re-run must ask for the same specialists."""
+    from facial_keypoints.runs import load_run, write_text
+    from facial_keypoints.specialists import SPECIALIST_SETTINGS, group_columns
+
+    if args.pretrained:
+        pretrained_config = load_run(args.pretrained)[1]
+        net_name = args.net or pretrained_config["net"]
+        default = Path(args.pretrained).parent / f"{Path(args.pretrained).resolve().name}-specialists-{args.groups}"
+    elif args.net:
+        net_name, default = args.net, Path("runs") / f"{args.net}-scratch-specialists-{args.groups}"
+    else:
+        parser.error("give --pretrained RUN_DIR (or --net NAME to train from scratch)")
+    folder = Path(args.out or default)
+    manifest = {"net": net_name, "groups": list(SPECIALIST_SETTINGS[args.groups]), "settings": args.groups,
+                "pretrained": str(Path(args.pretrained).resolve()) if args.pretrained else None,
+                "columns": {g: group_columns(k) for g, k in SPECIALIST_SETTINGS[args.groups].items()},
+                "epochs_scale": args.epochs_scale, "seed": args.seed}
+    manifest_path = folder / "manifest.json"
+    if manifest_path.is_file():
+        before = json.loads(manifest_path.read_text())
+        changed = [k for k in manifest if before.get(k) != manifest[k]]
+        if changed:
+            raise DataError(f"{folder} holds specialists made with another {changed[0]} ({before.get(changed[0])}); "
+                            "choose another --out")
+    else:
+        folder.mkdir(parents=True, exist_ok=True)
+        write_text(manifest_path, json.dumps(manifest, indent=2) + "\n")
+    return folder, manifest
+
+
+def train_here(args, folder, manifest, groups):
+    """Train the groups one after the other in this process."""
+    import keras
+
+    from facial_keypoints.data import load_training
+    from facial_keypoints.runs import load_run
+    from facial_keypoints.specialists import default_epochs
+    from facial_keypoints.training import has_columns, train
+
+    net = nets.load(manifest["net"])
+    pretrained = load_run(args.pretrained)[0] if args.pretrained else None
+    keypoints = load_training(find_data_dir(args.data))["keypoints"]
+    for group in groups:
+        columns = manifest["columns"][group]
+        rows = int(has_columns(keypoints, columns).sum())
+        epochs = default_epochs(rows, pretrained is not None, args.epochs_scale)
+        recipe = dataclasses.replace(net.RECIPE, epochs=epochs, patience=200)
+        print(f"{group}: {len(columns)} columns, {rows} rows, up to {epochs} epochs", flush=True)
+        train(net, find_data_dir(args.data), folder, recipe, args.seed, columns, name=group, pretrained=pretrained)
+        keras.backend.clear_session()
+
+
+def train_in_processes(args, groups):
+    """One process per specialist, args.jobs at a time; a failing one does not stop the others."""
+    def one(group):
+        command = [sys.executable, __file__, *sys.argv[1:], "--only", group, "--jobs", "1"]
+        env = {**os.environ, "XLA_PYTHON_CLIENT_PREALLOCATE": "false"}  # several JAX processes share a GPU
+        return group, subprocess.run(command, env=env).returncode
+
+    with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
+        failed = [group for group, code in pool.map(one, groups) if code != 0]
+    if failed:
+        raise DataError(f"specialists {', '.join(failed)} failed (see above); the others are saved, re-run to retry")
+
+
+def report(args, folder, manifest):
+    """Validation RMSE per keypoint of the aggregated specialists, beside the single net they started from."""
+    from facial_keypoints.data import load_training
+    from facial_keypoints.keypoints import COLUMNS
+    from facial_keypoints.runs import keypoint_rmse_rows, load_predictor, predict_pixels, write_csv, write_text
+    from facial_keypoints.training import examples, split_rows
+
+    training = load_training(find_data_dir(args.data))
+    images, keypoints = examples(training, split_rows(training["keypoints"]), COLUMNS)
+    scores = {"specialists": keypoint_rmse_rows(predict_pixels(load_predictor(folder)[0], images, COLUMNS), keypoints, COLUMNS)}
+    if args.pretrained:
+        scores["single net"] = keypoint_rmse_rows(predict_pixels(load_predictor(args.pretrained)[0], images, COLUMNS),
+                                                  keypoints, COLUMNS)
+    names = list(scores)
+    rows = [[row[0]] + [f"{scores[n][i][3]:.4f}" for n in names] for i, row in enumerate(scores["specialists"])]
+    write_csv(folder / "keypoint_rmse.csv", ["keypoint"] + [f"{n.replace(' ', '_')}_rmse_px" for n in names], rows)
+    summary = {n: scores[n][-1][3] for n in names}
+    write_text(folder / "scores.json", json.dumps({"val_rows": len(images), "val_rmse_px": summary}, indent=2) + "\n")
+    print(f"\nvalidation RMSE in pixels on {len(images)} complete rows ({folder})")
+    print("| keypoint | " + " | ".join(names) + " |\n|---|" + "---|" * len(names))
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+
+
+def main():
+    parser, args = parse_args()
+    folder, manifest = start_folder(args, parser)
+    wanted = args.only.split(",") if args.only else manifest["groups"]
+    unknown = [g for g in wanted if g not in manifest["groups"]]
+    if unknown:
+        parser.error(f"--only: no group {unknown[0]!r} in {args.groups} ({', '.join(manifest['groups'])})")
+    todo = [g for g in wanted if not (folder / g / "model.keras").is_file()]
+    for group in sorted(set(wanted) - set(todo), key=wanted.index):
+        print(f"{group}: done already ({folder / group})")
+    started = time.perf_counter()
+    if args.jobs > 1 and len(todo) > 1:
+        train_in_processes(args, todo)
+    elif todo:
+        train_here(args, folder, manifest, todo)
+    print(f"trained {len(todo)} specialists in {time.perf_counter() - started:.0f} s")
+    if not args.only:
+        report(args, folder, manifest)
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except DataError as error:
+        sys.exit(f"error: {error}")
