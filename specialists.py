@@ -49,6 +49,11 @@ def start_folder(args, parser):
         net_name, default = args.net, Path("runs") / f"{args.net}-scratch-specialists-{args.groups}"
     else:
         parser.error("give --pretrained RUN_DIR (or --net NAME to train from scratch)")
+    try:
+        if not hasattr(nets.load(net_name), "build"):
+            parser.error(f"{net_name} is not a single net")
+    except ValueError as error:
+        parser.error(str(error))
     folder = Path(args.out or default)
     manifest = {"net": net_name, "groups": list(SPECIALIST_SETTINGS[args.groups]), "settings": args.groups,
                 "pretrained": str(Path(args.pretrained).resolve()) if args.pretrained else None,
