@@ -3,7 +3,9 @@ import itertools
 import json
 import math
 import shutil
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -43,13 +45,37 @@ def examples(training, rows, columns):
     return training["images"][rows][..., None], training["keypoints"][rows][:, [COLUMNS.index(c) for c in columns]]
 
 
+class StopOnCtrlC(keras.callbacks.Callback):
+    """First Ctrl-C: finish the current epoch, then stop as if training had ended (best weights
+    restored, run folder written). A second Ctrl-C interrupts at once."""
+
+    def on_train_begin(self, logs=None):
+        self.interrupted, self.previous = False, None
+        if threading.current_thread() is threading.main_thread():  # only there can Python take signals
+            self.previous = signal.signal(signal.SIGINT, self.request_stop)
+
+    def request_stop(self, signum, frame):
+        if self.interrupted:
+            raise KeyboardInterrupt
+        self.interrupted = True
+        print("\nCtrl-C: stopping after this epoch (again to abort)", file=sys.stderr, flush=True)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.interrupted:
+            self.model.stop_training = True
+
+    def on_train_end(self, logs=None):
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+
+
 def fit(model, recipe, train_images, train_keypoints, val_images, val_keypoints, columns, seed=0,
         verbose="auto"):
     """model.fit with the recipe: flip batches, linear learning-rate/momentum schedules, early stopping."""
     model.compile(optimizer=ScheduledSGD(recipe.learning_rate[0], recipe.momentum[0]), loss="mse")
     callbacks = [AdjustVariable("learning_rate", *recipe.learning_rate, recipe.epochs),
                  AdjustVariable("momentum", *recipe.momentum, recipe.epochs),
-                 EpochStats()]
+                 EpochStats(), StopOnCtrlC()]
     if recipe.patience:
         callbacks.append(keras.callbacks.EarlyStopping(patience=recipe.patience, restore_best_weights=True))
     batches = FlipBatches(train_images, scale(train_keypoints).astype("float32"), columns,

@@ -1,5 +1,7 @@
 import dataclasses
 import json
+import os
+import signal
 import subprocess
 import sys
 
@@ -76,3 +78,33 @@ def test_train_script_list_and_a_short_run(ytf_dir, tmp_path):
     assert result.returncode == 0, result.stderr
     assert "val_rmse_px" in result.stdout and result.stdout.strip().splitlines()[-1].startswith("wrote ")
     assert len(list(tmp_path.iterdir())) == 1
+
+
+def test_ctrl_c_stops_after_the_epoch_and_writes_a_complete_run_folder(ytf_dir, tmp_path):
+    command = [sys.executable, "train.py", "--net", "net1", "--epochs", "400", "--data", str(ytf_dir), "--out", str(tmp_path)]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    for line in process.stdout:
+        if line.startswith("Epoch 3/"):
+            process.send_signal(signal.SIGINT)
+            break
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 0, err
+    assert "Ctrl-C: stopping after this epoch" in err and "Traceback" not in err
+    (run_dir,) = tmp_path.iterdir()
+    config = check_run_folder(run_dir, ytf_dir)
+    assert 3 <= config["epochs_run"] < 400
+
+
+@pytest.mark.jax
+def test_same_seed_same_backend_gives_identical_histories(ytf_dir, tmp_path):
+    net = nets.load("net1")
+    recipe = dataclasses.replace(net.RECIPE, epochs=3, flip=True, patience=2)
+    histories = []
+    for seed in (0, 0, 1):
+        run_dir = train(net, ytf_dir, tmp_path, recipe, seed=seed, train_rows=256, verbose=0)
+        rows = [line.split(",") for line in (run_dir / "history.csv").read_text().splitlines()]
+        seconds = rows[0].index("seconds")
+        histories.append([row[:seconds] + row[seconds + 1:] for row in rows])
+    assert histories[0] == histories[1]
+    assert histories[0] != histories[2]
