@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from facial_keypoints.data import DataError, find_data_dir, load_lookup, load_test
+from facial_keypoints.keypoints import COLUMNS
 
 
 def from_run(args):
@@ -20,6 +21,9 @@ def from_run(args):
     lookup = load_lookup(data_dir / "IdLookupTable.csv")
     test = load_test(data_dir)
     predict_scaled, columns = load_predictor(args.run)
+    if list(columns) != list(COLUMNS):
+        raise DataError(f"{args.run} predicts {len(columns)} of the 30 columns (one specialist?); "
+                        "submit the specialists folder that holds it")
     predictions = predict_pixels(predict_scaled, test["images"], columns, args.tta)
     locations = lookup_locations(lookup, test["image_ids"], predictions)
     name = Path(args.run).resolve().name + ("-tta" if args.tta else "")

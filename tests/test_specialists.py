@@ -97,5 +97,7 @@ def test_specialists_resume_after_a_partial_run_and_submit(net1_run, ytf_dir, tm
 
     submission = run("submit.py", "--run", folder, "--data", ytf_dir, "--out", tmp_path / "sub.csv", "--tta", "flip")
     assert submission.returncode == 0, submission.stderr
+    one = run("submit.py", "--run", folder / "nose", "--data", ytf_dir)
+    assert one.returncode != 0 and "predicts 2 of the 30 columns" in one.stderr
     changed = run("specialists.py", *common[:-1], "0.01")
     assert changed.returncode != 0 and "another epochs_scale" in changed.stderr
