@@ -35,7 +35,14 @@ def find_data_dir(data_arg=None):
 
 def open_kaggle_csv(data_dir, stem):
     """Text of STEM.csv, or of the CSV inside STEM.zip, and a name to show in errors."""
-    data_dir = Path(data_dir)
+    text, source = _read_kaggle_csv(Path(data_dir), stem)
+    if text and not text.endswith("\n"):  # Kaggle's files end with one; a cut-off one would parse "25" for "255"
+        raise DataError(f"{source}, line {text.count(chr(10)) + 1}: the file ends in the middle of a line; "
+                        "it looks cut off: download it again")
+    return text, source
+
+
+def _read_kaggle_csv(data_dir, stem):
     plain, zipped = data_dir / f"{stem}.csv", data_dir / f"{stem}.zip"
     if plain.is_file():
         return plain.read_bytes().decode("utf-8-sig", errors="replace"), str(plain)

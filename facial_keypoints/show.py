@@ -1,0 +1,104 @@
+"""Pictures of a run: its worst validation faces, learning curves beside other runs, error per keypoint.
+
+    python -m facial_keypoints.show runs/net6-... [--compare runs/net5-... runs/net4-...] [--out DIR]
+
+Writes worst_faces.png (true keypoints green, predicted red, worst first: that is how bad labels
+are found), curves.png and keypoint_errors.png into DIR (default: RUN_DIR/show).
+"""
+import argparse
+import csv
+import sys
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from facial_keypoints.data import DataError, find_data_dir, load_training  # noqa: E402
+from facial_keypoints.keypoints import COLUMNS, KEYPOINTS  # noqa: E402
+from facial_keypoints.runs import load_predictor, predict_pixels, write_atomic  # noqa: E402
+from facial_keypoints.training import examples, split_rows  # noqa: E402
+
+
+def save(fig, path):
+    write_atomic(path, lambda tmp: fig.savefig(tmp, format="png", dpi=100, bbox_inches="tight"))
+    plt.close(fig)
+
+
+def worst_faces(images, true, predicted, path, count=16):
+    """A grid of the validation faces with the largest RMSE, worst first."""
+    errors = np.sqrt(np.nanmean((predicted - true) ** 2, axis=1))
+    worst = np.argsort(-errors)[:count]
+    side = int(np.ceil(np.sqrt(len(worst))))
+    fig, axes = plt.subplots(side, side, figsize=(2.2 * side, 2.4 * side))
+    for ax in axes.ravel():
+        ax.axis("off")
+    for ax, i in zip(axes.ravel(), worst):
+        ax.imshow(images[i].reshape(96, 96), cmap="gray", vmin=0, vmax=255)
+        ax.scatter(true[i, 0::2], true[i, 1::2], s=12, c="lime", marker="o", label="true")
+        ax.scatter(predicted[i, 0::2], predicted[i, 1::2], s=16, c="red", marker="x", label="predicted")
+        ax.set_title(f"{errors[i]:.2f} px", fontsize=9)
+    axes.ravel()[0].legend(loc="lower left", fontsize=7)
+    fig.suptitle("worst validation faces (green: true, red: predicted)")
+    save(fig, path)
+
+
+def curves(run_dirs, path):
+    """Validation (solid) and training (dashed) RMSE per epoch of several runs on one plot."""
+    fig, ax = plt.subplots(figsize=(8, 5))
+    for run_dir in run_dirs:
+        history_path = Path(run_dir) / "history.csv"
+        if not history_path.is_file():
+            print(f"note: {run_dir} has no history.csv, left out of the curves", file=sys.stderr)
+            continue
+        rows = list(csv.DictReader(history_path.open()))
+        epochs = [int(r["epoch"]) for r in rows]
+        line, = ax.plot(epochs, [float(r["val_rmse_px"]) for r in rows], label=Path(run_dir).resolve().name)
+        ax.plot(epochs, [float(r["rmse_px"]) for r in rows], "--", color=line.get_color(), alpha=0.5)
+    ax.set(xlabel="epoch", ylabel="RMSE (pixels)", yscale="log", title="validation (solid) and training (dashed)")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    save(fig, path)
+
+
+def keypoint_errors(true, predicted, path):
+    """RMSE of each of the 15 keypoints, as horizontal bars."""
+    squared = (predicted - true) ** 2
+    per_keypoint = np.sqrt(np.nanmean((squared[:, 0::2] + squared[:, 1::2]) / 2, axis=0))
+    fig, ax = plt.subplots(figsize=(7, 5))
+    ax.barh(KEYPOINTS[::-1], per_keypoint[::-1])
+    ax.axvline(np.sqrt(np.nanmean(squared)), color="k", linestyle=":", label="all keypoints")
+    ax.set(xlabel="validation RMSE (pixels)", title="error per keypoint")
+    ax.legend()
+    save(fig, path)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("run", help="run folder (or specialists folder)")
+    parser.add_argument("--compare", nargs="*", default=[], help="more run folders for the learning curves")
+    parser.add_argument("--data", help="data folder (default: $FKD_DATA, else ./data)")
+    parser.add_argument("--out", help="where the PNGs go (default: RUN/show)")
+    args = parser.parse_args()
+
+    out = Path(args.out or Path(args.run) / "show")
+    out.mkdir(parents=True, exist_ok=True)
+    predict_scaled, columns = load_predictor(args.run)
+    if list(columns) != list(COLUMNS):
+        raise DataError(f"{args.run} predicts {len(columns)} of the 30 columns; show its specialists folder")
+    training = load_training(find_data_dir(args.data))
+    images, true = examples(training, split_rows(training["keypoints"]), COLUMNS)
+    predicted = predict_pixels(predict_scaled, images, COLUMNS)
+    worst_faces(images, true, predicted, out / "worst_faces.png")
+    curves([args.run, *args.compare], out / "curves.png")
+    keypoint_errors(true, predicted, out / "keypoint_errors.png")
+    print(f"wrote {out}/worst_faces.png, curves.png, keypoint_errors.png")
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except DataError as error:
+        sys.exit(f"error: {error}")
