@@ -76,6 +76,7 @@ def train_here(args, folder, manifest, groups):
     """Train the groups one after the other in this process."""
     import keras
 
+    from facial_keypoints.checkpoints import has_checkpoint
     from facial_keypoints.data import load_training
     from facial_keypoints.runs import load_run
     from facial_keypoints.specialists import default_epochs
@@ -90,7 +91,8 @@ def train_here(args, folder, manifest, groups):
         epochs = default_epochs(rows, pretrained is not None, args.epochs_scale)
         recipe = dataclasses.replace(net.RECIPE, epochs=epochs, patience=200)
         print(f"{group}: {len(columns)} columns, {rows} rows, up to {epochs} epochs", flush=True)
-        train(net, find_data_dir(args.data), folder, recipe, args.seed, columns, name=group, pretrained=pretrained)
+        train(net, find_data_dir(args.data), folder, recipe, args.seed, columns, name=group, pretrained=pretrained,
+              resume=has_checkpoint(folder / group))
         keras.backend.clear_session()
 
 

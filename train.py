@@ -3,10 +3,12 @@
     python train.py --net net6              # full recipe from nets/net6.py
     python train.py --net net11 --epochs 50 # the same recipe, schedules squeezed into 50 epochs
     python train.py --list                  # the nets, their recipes and parameter counts
+    python train.py --resume runs/net6-...  # continue a run that was killed, from its last checkpoint
 """
 import argparse
 import dataclasses
 import sys
+from pathlib import Path
 
 import nets
 from facial_keypoints.data import DataError, find_data_dir
@@ -33,9 +35,13 @@ def main():
     parser.add_argument("--data", help="folder with Kaggle's files (default: $FKD_DATA, else ./data)")
     parser.add_argument("--out", default="runs", help="where run folders go (default: runs)")
     parser.add_argument("--seed", type=int, default=0, help="seed for weights, shuffling and flips")
+    parser.add_argument("--checkpoint-every", type=int, default=25, metavar="N", help="epochs between checkpoints")
+    parser.add_argument("--resume", metavar="RUN_DIR", help="continue this unfinished run from its last checkpoint")
     args = parser.parse_args()
     if args.list:
         return list_nets()
+    if args.resume:
+        return resume(args)
     if not args.net:
         parser.error("give --net NAME (see --list)")
     try:
@@ -47,7 +53,21 @@ def main():
     recipe = net.RECIPE if args.epochs is None else dataclasses.replace(net.RECIPE, epochs=args.epochs)
 
     from facial_keypoints.training import train
-    run_dir = train(net, find_data_dir(args.data), args.out, recipe, args.seed)
+    run_dir = train(net, find_data_dir(args.data), args.out, recipe, args.seed, checkpoint_every=args.checkpoint_every)
+    print(f"wrote {run_dir}")
+
+
+def resume(args):
+    """Start the unfinished run again as it was started (net, recipe, seed, data), from its checkpoint."""
+    from facial_keypoints.checkpoints import read_state
+    from facial_keypoints.recipe import Recipe
+    from facial_keypoints.training import train
+
+    run_dir = Path(args.resume)
+    state = read_state(run_dir)
+    run_dir = train(nets.load(state["net"]), args.data or state["data"], run_dir.parent, Recipe(**state["recipe"]),
+                    state["seed"], state["columns"], state["train_rows"], name=run_dir.name,
+                    checkpoint_every=args.checkpoint_every, resume=True)
     print(f"wrote {run_dir}")
 
 

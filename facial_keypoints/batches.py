@@ -32,3 +32,11 @@ class FlipBatches(keras.utils.PyDataset):
 
     def on_epoch_end(self):
         self.order = self.rng.permutation(len(self.images))
+
+    def state(self):
+        """Shuffling and flipping state, as JSON-ready values (for checkpoints)."""
+        return {"rng": self.rng.bit_generator.state, "order": self.order.tolist()}
+
+    def restore(self, state):
+        self.rng.bit_generator.state = state["rng"]
+        self.order = np.array(state["order"])

@@ -1,9 +1,11 @@
+import csv
 import dataclasses
 import json
 import os
 import signal
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -108,3 +110,41 @@ def test_same_seed_same_backend_gives_identical_histories(ytf_dir, tmp_path):
         histories.append([row[:seconds] + row[seconds + 1:] for row in rows])
     assert histories[0] == histories[1]
     assert histories[0] != histories[2]
+
+
+KILLABLE_RUN = """
+import dataclasses, nets
+from facial_keypoints.training import train
+net = nets.load("net1")
+recipe = dataclasses.replace(net.RECIPE, epochs=200, learning_rate=(0.02, 0.002), momentum=(0.9, 0.95), patience=500)
+train(net, {data!r}, {out!r}, recipe, train_rows=300, checkpoint_every=5, verbose=2)
+"""
+
+
+def test_a_killed_run_resumes_with_its_schedule_and_a_complete_history(ytf_dir, tmp_path):
+    script = KILLABLE_RUN.format(data=str(ytf_dir), out=str(tmp_path))
+    process = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while time.time() < deadline and process.poll() is None:
+        pointers = list(tmp_path.glob(".net1-*.partial/checkpoint.json"))
+        if pointers and int(json.loads(pointers[0].read_text())["latest"].split("-")[1]) >= 10:
+            break
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    (unfinished,) = tmp_path.glob(".net1-*.partial")
+    run_dir = tmp_path / unfinished.name[1:-len(".partial")]
+    killed_after = int(json.loads((unfinished / "checkpoint.json").read_text())["latest"].split("-")[1])
+    assert 10 <= killed_after < 200 and not run_dir.exists()
+
+    result = subprocess.run([sys.executable, "train.py", "--resume", str(run_dir)], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert f"resuming {run_dir} after epoch {killed_after}" in result.stdout
+    config = check_run_folder(run_dir, ytf_dir)
+    assert config["epochs_run"] == 200 and not unfinished.exists()
+    rows = list(csv.DictReader((run_dir / "history.csv").open()))
+    assert [int(r["epoch"]) for r in rows] == list(range(1, 201))
+    assert np.allclose([float(r["learning_rate"]) for r in rows], np.linspace(0.02, 0.002, 200), rtol=1e-5)
+    assert np.allclose([float(r["momentum"]) for r in rows], np.linspace(0.9, 0.95, 200), rtol=1e-5)
+    again = subprocess.run([sys.executable, "train.py", "--resume", str(run_dir)], cwd=ROOT, capture_output=True, text=True)
+    assert again.returncode != 0 and "finished already" in again.stderr
