@@ -69,7 +69,6 @@ def main():
     if list(columns) != list(COLUMNS):
         raise DataError(f"{run} predicts {len(columns)} of the 30 columns; give a full net or a specialists folder")
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     faces_found = 0
     for photo in map(Path, args.photos):
         color = cv2.imread(str(photo), cv2.IMREAD_COLOR)
@@ -93,6 +92,7 @@ def main():
             for px, py in in_photo.reshape(-1, 2):
                 cv2.circle(color, (int(round(px)), int(round(py))), radius, (0, 0, 255), -1)
         faces_found += len(faces)
+        out.mkdir(parents=True, exist_ok=True)
         stem = out / f"{photo.stem}-keypoints"
         write_atomic(stem.with_suffix(".png"), lambda tmp: write_png(tmp, color))
         write_text(stem.with_suffix(".json"), json.dumps({"photo": str(photo), "run": str(run), "faces": faces}, indent=2) + "\n")

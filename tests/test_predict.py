@@ -39,7 +39,8 @@ def test_predict_says_so_when_there_is_no_face(net1_run, tmp_path):
     result = run_predict(blank, "--run", net1_run, "--out", tmp_path / "out")
     assert result.returncode != 0
     assert "wall.png: no face found" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()
     not_an_image = tmp_path / "notes.txt"
     not_an_image.write_text("hello")
-    result = run_predict(not_an_image, "--run", net1_run)
+    result = run_predict(not_an_image, "--run", net1_run, "--out", tmp_path / "out")
     assert result.returncode != 0 and "not an image OpenCV can read" in result.stderr
