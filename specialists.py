@@ -91,9 +91,11 @@ def train_here(args, folder, manifest, groups):
         epochs = default_epochs(rows, pretrained is not None, args.epochs_scale)
         recipe = dataclasses.replace(net.RECIPE, epochs=epochs, patience=200)
         print(f"{group}: {len(columns)} columns, {rows} rows, up to {epochs} epochs", flush=True)
-        train(net, find_data_dir(args.data), folder, recipe, args.seed, columns, name=group, pretrained=pretrained,
-              resume=has_checkpoint(folder / group))
+        run_dir = train(net, find_data_dir(args.data), folder, recipe, args.seed, columns, name=group,
+                        pretrained=pretrained, resume=has_checkpoint(folder / group))
         keras.backend.clear_session()
+        if json.loads((run_dir / "config.json").read_text())["interrupted"]:
+            raise DataError(f"Ctrl-C: stopped after {group} (saved as it was); re-run to train the others")
 
 
 def train_in_processes(args, groups):

@@ -40,6 +40,7 @@ class RunLog(keras.callbacks.Callback):
         super().__init__()
         self.folder, self.every, self.run_args = folder, every, run_args
         self.rows, self.batches, self.early_stopping = list(rows), batches, early_stopping
+        self.interrupted = False  # set by fit() when Ctrl-C ended the training
 
     def on_epoch_end(self, epoch, logs=None):
         self.rows.append({"epoch": epoch + 1, **{k: float(v) for k, v in logs.items()}})

@@ -89,14 +89,16 @@ def fit(model, recipe, train_images, train_keypoints, val_images, val_keypoints,
         batches.restore(state["batches"])
     log = log or RunLog()
     log.batches, log.early_stopping = batches, early_stopping
+    ctrl_c = StopOnCtrlC()
     callbacks = [AdjustVariable("learning_rate", *recipe.learning_rate, recipe.epochs),
                  AdjustVariable("momentum", *recipe.momentum, recipe.epochs),
-                 EpochStats(), StopOnCtrlC(), *([early_stopping] if early_stopping else []), log]
+                 EpochStats(), ctrl_c, *([early_stopping] if early_stopping else []), log]
     validation = (val_images.astype("float32") / 255.0, scale(val_keypoints).astype("float32"))
     if verbose == "auto":
         verbose = 1 if sys.stdout.isatty() else 2
     model.fit(batches, validation_data=validation, epochs=recipe.epochs, callbacks=callbacks, verbose=verbose,
               initial_epoch=state["epochs_done"] if state else 0)
+    log.interrupted = ctrl_c.interrupted
     return log.rows
 
 
@@ -150,6 +152,7 @@ def train(net, data_dir, out_dir="runs", recipe=None, seed=0, columns=COLUMNS, t
     config = {
         **run_args, "backend": keras.backend.backend(), "keras": keras.__version__,
         "train_rows": len(train_images), "val_rows": len(val_images), "epochs_run": len(history),
+        "interrupted": log.interrupted,
         "best_epoch": best["epoch"], "seconds": round(seconds, 2),
         "seconds_per_epoch": float(np.median([row["seconds"] for row in history])),
         "val_rmse_px": rmse(predicted, val_keypoints),

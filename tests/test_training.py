@@ -95,7 +95,7 @@ def test_ctrl_c_stops_after_the_epoch_and_writes_a_complete_run_folder(ytf_dir, 
     assert "Ctrl-C: stopping after this epoch" in err and "Traceback" not in err
     (run_dir,) = tmp_path.iterdir()
     config = check_run_folder(run_dir, ytf_dir)
-    assert 3 <= config["epochs_run"] < 400
+    assert 3 <= config["epochs_run"] < 400 and config["interrupted"]
 
 
 @pytest.mark.jax
@@ -141,7 +141,7 @@ def test_a_killed_run_resumes_with_its_schedule_and_a_complete_history(ytf_dir, 
     assert result.returncode == 0, result.stderr
     assert f"resuming {run_dir} after epoch {killed_after}" in result.stdout
     config = check_run_folder(run_dir, ytf_dir)
-    assert config["epochs_run"] == 200 and not unfinished.exists()
+    assert config["epochs_run"] == 200 and not unfinished.exists() and not config["interrupted"]
     rows = list(csv.DictReader((run_dir / "history.csv").open()))
     assert [int(r["epoch"]) for r in rows] == list(range(1, 201))
     assert np.allclose([float(r["learning_rate"]) for r in rows], np.linspace(0.02, 0.002, 200), rtol=1e-5)
