@@ -62,12 +62,10 @@ def main():
     import numpy as np
 
     from facial_keypoints.keypoints import COLUMNS
-    from facial_keypoints.runs import load_predictor, predict_pixels, write_atomic, write_text
+    from facial_keypoints.runs import load_full_predictor, predict_pixels, write_atomic, write_text
 
     run = Path(args.run) if args.run else latest_run()
-    predict_scaled, columns = load_predictor(run)
-    if list(columns) != list(COLUMNS):
-        raise DataError(f"{run} predicts {len(columns)} of the 30 columns; give a full net or a specialists folder")
+    predict_scaled = load_full_predictor(run)
     out = Path(args.out)
     faces_found = 0
     for photo in map(Path, args.photos):

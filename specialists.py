@@ -6,7 +6,8 @@
     python specialists.py --pretrained runs/net7-... --jobs 3        # three specialists at a time
 
 Each specialist is a run folder inside one specialists folder. A finished specialist is never
-trained again: after a crash or Ctrl-C, the same command resumes with the next one.
+trained again: after a crash, the same command resumes the unfinished one from its checkpoint and
+goes on with the rest.
 """
 import argparse
 import concurrent.futures
@@ -38,12 +39,11 @@ def parse_args():
 
 def start_folder(args, parser):
     """The specialists folder and its manifest, made once; a re-run must ask for the same specialists."""
-    from facial_keypoints.runs import load_run, write_text
+    from facial_keypoints.runs import read_config, write_text
     from facial_keypoints.specialists import SPECIALIST_SETTINGS, group_columns
 
     if args.pretrained:
-        pretrained_config = load_run(args.pretrained)[1]
-        net_name = args.net or pretrained_config["net"]
+        net_name = args.net or read_config(args.pretrained)["net"]
         default = Path(args.pretrained).parent / f"{Path(args.pretrained).resolve().name}-specialists-{args.groups}"
     elif args.net:
         net_name, default = args.net, Path("runs") / f"{args.net}-scratch-specialists-{args.groups}"

@@ -14,17 +14,14 @@ from facial_keypoints.keypoints import COLUMNS
 
 
 def from_run(args):
-    from facial_keypoints.runs import load_predictor, predict_pixels
+    from facial_keypoints.runs import load_full_predictor, predict_pixels
     from facial_keypoints.submission import lookup_locations, write_submission
 
     data_dir = find_data_dir(args.data)
     lookup = load_lookup(data_dir / "IdLookupTable.csv")
     test = load_test(data_dir)
-    predict_scaled, columns = load_predictor(args.run)
-    if list(columns) != list(COLUMNS):
-        raise DataError(f"{args.run} predicts {len(columns)} of the 30 columns (one specialist?); "
-                        "submit the specialists folder that holds it")
-    predictions = predict_pixels(predict_scaled, test["images"], columns, args.tta)
+    predict_scaled = load_full_predictor(args.run)
+    predictions = predict_pixels(predict_scaled, test["images"], COLUMNS, args.tta)
     locations = lookup_locations(lookup, test["image_ids"], predictions)
     name = Path(args.run).resolve().name + ("-tta" if args.tta else "")
     out = Path(args.out or Path("submissions") / f"{name}.csv")

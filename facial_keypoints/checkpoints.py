@@ -98,4 +98,5 @@ def load_checkpoint(run_dir):
     if (folder / "best.npz").is_file():
         with np.load(folder / "best.npz", allow_pickle=False) as saved:
             best = [saved[f"arr_{i}"] for i in range(len(saved.files))]
-    return keras.saving.load_model(folder / "model.keras"), read_state(run_dir), best
+    state = json.loads((folder / "state.json").read_text())
+    return keras.saving.load_model(folder / "model.keras"), state, best

@@ -43,13 +43,18 @@ def write_csv(path, header, rows):
     write_atomic(path, write)
 
 
-def load_run(run_dir):
-    """(model, config) of a run folder."""
+def read_config(run_dir):
+    """config.json of a run folder, without loading its model."""
     run_dir = Path(run_dir)
     if not (run_dir / "config.json").is_file() or not (run_dir / "model.keras").is_file():
         raise DataError(f"{run_dir}: not a run folder (expected config.json and model.keras from train.py)")
-    config = json.loads((run_dir / "config.json").read_text())
-    return keras.saving.load_model(run_dir / "model.keras"), config
+    return json.loads((run_dir / "config.json").read_text())
+
+
+def load_run(run_dir):
+    """(model, config) of a run folder."""
+    config = read_config(run_dir)
+    return keras.saving.load_model(Path(run_dir) / "model.keras"), config
 
 
 def load_predictor(run_dir):
@@ -60,6 +65,15 @@ def load_predictor(run_dir):
         return load_specialists(Path(run_dir)), list(COLUMNS)
     model, config = load_run(run_dir)
     return scaled_predictor(model), config["columns"]
+
+
+def load_full_predictor(run_dir):
+    """predict_scaled of a folder that predicts all 30 columns: a full net, or a specialists folder."""
+    predict_scaled, columns = load_predictor(run_dir)
+    if list(columns) != list(COLUMNS):
+        raise DataError(f"{run_dir} predicts {len(columns)} of the 30 columns (one specialist?); "
+                        "give a full net or the specialists folder that holds it")
+    return predict_scaled
 
 
 def scaled_predictor(model):

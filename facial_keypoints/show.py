@@ -18,7 +18,7 @@ import numpy as np  # noqa: E402
 
 from facial_keypoints.data import DataError, find_data_dir, load_training  # noqa: E402
 from facial_keypoints.keypoints import COLUMNS, KEYPOINTS  # noqa: E402
-from facial_keypoints.runs import load_predictor, predict_pixels, write_atomic  # noqa: E402
+from facial_keypoints.runs import load_full_predictor, predict_pixels, write_atomic  # noqa: E402
 from facial_keypoints.training import examples, split_rows  # noqa: E402
 
 
@@ -85,9 +85,7 @@ def main():
 
     out = Path(args.out or Path(args.run) / "show")
     out.mkdir(parents=True, exist_ok=True)
-    predict_scaled, columns = load_predictor(args.run)
-    if list(columns) != list(COLUMNS):
-        raise DataError(f"{args.run} predicts {len(columns)} of the 30 columns; show its specialists folder")
+    predict_scaled = load_full_predictor(args.run)
     training = load_training(find_data_dir(args.data))
     images, true = examples(training, split_rows(training["keypoints"]), COLUMNS)
     predicted = predict_pixels(predict_scaled, images, COLUMNS)
