@@ -21,6 +21,7 @@ from pathlib import Path
 
 import nets
 from facial_keypoints.data import DataError, find_data_dir
+from train import add_speed_options
 
 
 def parse_args():
@@ -34,6 +35,7 @@ def parse_args():
     parser.add_argument("--data", help="folder with Kaggle's files (default: $FKD_DATA, else ./data)")
     parser.add_argument("--out", help="specialists folder (default: runs/<pretrained run>-specialists-<groups>)")
     parser.add_argument("--seed", type=int, default=0)
+    add_speed_options(parser)
     return parser, parser.parse_args()
 
 
@@ -58,7 +60,7 @@ def start_folder(args, parser):
     manifest = {"net": net_name, "groups": list(SPECIALIST_SETTINGS[args.groups]), "settings": args.groups,
                 "pretrained": str(Path(args.pretrained).resolve()) if args.pretrained else None,
                 "columns": {g: group_columns(k) for g, k in SPECIALIST_SETTINGS[args.groups].items()},
-                "epochs_scale": args.epochs_scale, "seed": args.seed}
+                "epochs_scale": args.epochs_scale, "seed": args.seed, "split": args.split}
     manifest_path = folder / "manifest.json"
     if manifest_path.is_file():
         before = json.loads(manifest_path.read_text())
@@ -82,6 +84,9 @@ def train_here(args, folder, manifest, groups):
     from facial_keypoints.specialists import default_epochs
     from facial_keypoints.training import has_columns, train
 
+    if args.devices > 1:
+        from facial_keypoints.training import use_devices
+        use_devices(args.devices)
     net = nets.load(manifest["net"])
     pretrained = load_run(args.pretrained)[0] if args.pretrained else None
     keypoints = load_training(find_data_dir(args.data))["keypoints"]
@@ -92,7 +97,8 @@ def train_here(args, folder, manifest, groups):
         recipe = dataclasses.replace(net.RECIPE, epochs=epochs, patience=200)
         print(f"{group}: {len(columns)} columns, {rows} rows, up to {epochs} epochs", flush=True)
         run_dir = train(net, find_data_dir(args.data), folder, recipe, args.seed, columns, name=group,
-                        pretrained=pretrained, resume=has_checkpoint(folder / group))
+                        pretrained=pretrained, resume=has_checkpoint(folder / group), pipeline=args.pipeline,
+                        split=args.split)
         keras.backend.clear_session()
         if json.loads((run_dir / "config.json").read_text())["interrupted"]:
             raise DataError(f"Ctrl-C: stopped after {group} (saved as it was); re-run to train the others")
@@ -116,10 +122,10 @@ def report(args, folder, manifest):
     from facial_keypoints.data import load_training
     from facial_keypoints.keypoints import COLUMNS
     from facial_keypoints.runs import keypoint_rmse_rows, load_predictor, predict_pixels, write_csv, write_text
-    from facial_keypoints.training import examples, split_rows
+    from facial_keypoints.training import examples, validation_mask
 
     training = load_training(find_data_dir(args.data))
-    images, keypoints = examples(training, split_rows(training["keypoints"]), COLUMNS)
+    images, keypoints = examples(training, validation_mask(training, args.split), COLUMNS)
     scores = {"specialists": keypoint_rmse_rows(predict_pixels(load_predictor(folder)[0], images, COLUMNS), keypoints, COLUMNS)}
     if args.pretrained:
         scores["single net"] = keypoint_rmse_rows(predict_pixels(load_predictor(args.pretrained)[0], images, COLUMNS),

@@ -4,6 +4,9 @@
     python train.py --net net11 --epochs 50 # the same recipe, schedules squeezed into 50 epochs
     python train.py --list                  # the nets, their recipes and parameter counts
     python train.py --resume runs/net6-...  # continue a run that was killed, from its last checkpoint
+    python train.py --net net6 --impute knn # every row, its missing keypoints filled from similar faces
+    python train.py --net net6 --pipeline plain   # the study's NumPy flip batches instead of the fast path
+    KERAS_BACKEND=jax python train.py --net net12 --devices 4   # data-parallel over 4 accelerators
 """
 import argparse
 import dataclasses
@@ -21,10 +24,20 @@ def list_nets():
             print(f"{name:6} {net.__doc__.splitlines()[0]}")
             continue
         r = net.RECIPE
+        optimizer = (f"momentum {r.momentum[0]:g}->{r.momentum[1]:g}" if r.optimizer == "sgd"
+                     else f"{r.optimizer} decay {r.weight_decay:g}")
         print(f"{name:6} {net.build().count_params():>10,} params  epochs {r.epochs:>5}  flip {'yes' if r.flip else 'no ':3}  "
-              f"lr {r.learning_rate[0]:g}->{r.learning_rate[1]:g}  momentum {r.momentum[0]:g}->{r.momentum[1]:g}  "
-              f"patience {r.patience or '-'}")
+              f"lr {r.learning_rate[0]:g}->{r.learning_rate[1]:g}  {optimizer}  patience {r.patience or '-'}  "
+              f"rows {'all' if r.all_rows else 'complete'}  augment {'yes' if r.augments() else 'no'}")
         print(f"       {net.__doc__.strip()}")
+
+
+def add_speed_options(parser):
+    parser.add_argument("--pipeline", choices=["fast", "plain"], default="fast",
+                        help="fast: data on the device, augmentation in the compiled step; plain: NumPy flip batches")
+    parser.add_argument("--devices", type=int, default=1, help="train data-parallel over this many accelerators (JAX)")
+    parser.add_argument("--split", choices=["rows", "clips"], default="rows",
+                        help="validation: random rows (the study) or whole groups of near-identical frames (honest)")
 
 
 def main():
@@ -37,7 +50,13 @@ def main():
     parser.add_argument("--seed", type=int, default=0, help="seed for weights, shuffling and flips")
     parser.add_argument("--checkpoint-every", type=int, default=25, metavar="N", help="epochs between checkpoints")
     parser.add_argument("--resume", metavar="RUN_DIR", help="continue this unfinished run from its last checkpoint")
+    parser.add_argument("--impute", choices=["none", "median", "knn"], default="none",
+                        help="train on every row, missing keypoints filled this way (default: the recipe's rows)")
+    add_speed_options(parser)
     args = parser.parse_args()
+    if args.devices > 1:
+        from facial_keypoints.training import use_devices
+        use_devices(args.devices)
     if args.list:
         return list_nets()
     if args.resume:
@@ -51,9 +70,12 @@ def main():
     if not hasattr(net, "build"):
         parser.error(f"{args.net}: {net.__doc__.strip()}")
     recipe = net.RECIPE if args.epochs is None else dataclasses.replace(net.RECIPE, epochs=args.epochs)
+    if args.impute != "none":
+        recipe = dataclasses.replace(recipe, all_rows=True, impute=args.impute)
 
     from facial_keypoints.training import train
-    run_dir = train(net, find_data_dir(args.data), args.out, recipe, args.seed, checkpoint_every=args.checkpoint_every)
+    run_dir = train(net, find_data_dir(args.data), args.out, recipe, args.seed, checkpoint_every=args.checkpoint_every,
+                    pipeline=args.pipeline, split=args.split)
     print(f"wrote {run_dir}")
 
 
@@ -67,7 +89,8 @@ def resume(args):
     state = read_state(run_dir)
     run_dir = train(nets.load(state["net"]), args.data or state["data"], run_dir.parent, Recipe(**state["recipe"]),
                     state["seed"], state["columns"], state["train_rows"], name=run_dir.name,
-                    checkpoint_every=args.checkpoint_every, resume=True)
+                    checkpoint_every=args.checkpoint_every, resume=True, pipeline=state.get("pipeline", "fast"),
+                    split=state.get("split", "rows"))
     print(f"wrote {run_dir}")
 
 

@@ -4,7 +4,7 @@
     python bench/study.py --epochs 10          # REDUCED: every net for 10 epochs (a CPU look)
     python bench/study.py --nets net1,net2 --data DIR --out runs/bench
 
-Validation RMSE is measured on the same 20% of complete rows for every net (training.split_rows).
+Validation RMSE is measured on the same 20% of complete rows for every net (training.validation_mask).
 """
 import argparse
 import dataclasses

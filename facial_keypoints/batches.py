@@ -1,37 +1,37 @@
-"""The flip-batch iterator: each training batch has exactly half of its images mirrored."""
+"""Training batches: the study's flip-batch iterator (plain path) and row numbers for the fast path."""
 import keras
 import numpy as np
 
 from facial_keypoints.keypoints import flip_images, flip_targets, mirror_permutation
 
 
-class FlipBatches(keras.utils.PyDataset):
-    """Shuffled batches of (images, scaled targets); with flip=True, a random half of each batch is
-    mirrored and its targets flipped to match (x mirrored, left/right columns swapped)."""
+class RowBatches(keras.utils.PyDataset):
+    """Batches of row numbers, in a fresh random order each epoch (seed=None: in the given order).
 
-    def __init__(self, images, targets, columns, batch_size=128, flip=True, seed=0, **kwargs):
+    With multiple > 1 (data-parallel devices), a short last batch is topped up with the row number
+    `pad` to a multiple of it: the fast path's blank row, whose missing targets add nothing to the loss.
+    Its state can be saved and restored (checkpoints).
+    """
+
+    def __init__(self, rows, batch_size=128, seed=None, multiple=1, pad=None, **kwargs):
         super().__init__(**kwargs)
-        if flip:
-            mirror_permutation(columns)  # fail now, not mid-epoch, if the columns can't be mirrored
-        self.images, self.targets, self.columns = images, targets, list(columns)
-        self.batch_size, self.flip = batch_size, flip
-        self.rng = np.random.default_rng(seed)
-        self.order = self.rng.permutation(len(images))
+        self.rows, self.batch_size, self.multiple, self.pad = np.asarray(rows), batch_size, multiple, pad
+        self.rng = None if seed is None else np.random.default_rng(seed)
+        self.order = self.shuffled()
+
+    def shuffled(self):
+        return self.rows if self.rng is None else self.rng.permutation(self.rows)
 
     def __len__(self):
-        return -(-len(self.images) // self.batch_size)
+        return -(-len(self.rows) // self.batch_size)
 
     def __getitem__(self, index):
-        rows = self.order[index * self.batch_size:(index + 1) * self.batch_size]
-        images, targets = self.images[rows].astype("float32") / 255.0, self.targets[rows].copy()
-        if self.flip:
-            half = self.rng.choice(len(rows), len(rows) // 2, replace=False)
-            images[half] = flip_images(images[half])
-            targets[half] = flip_targets(targets[half], self.columns)
-        return images, targets
+        batch = self.order[index * self.batch_size:(index + 1) * self.batch_size]
+        short = -len(batch) % self.multiple
+        return np.concatenate([batch, np.full(short, self.pad)]).astype("int32") if short else batch.astype("int32")
 
     def on_epoch_end(self):
-        self.order = self.rng.permutation(len(self.images))
+        self.order = self.shuffled()
 
     def state(self):
         """Shuffling and flipping state, as JSON-ready values (for checkpoints)."""
@@ -40,3 +40,23 @@ class FlipBatches(keras.utils.PyDataset):
     def restore(self, state):
         self.rng.bit_generator.state = state["rng"]
         self.order = np.array(state["order"])
+
+
+class FlipBatches(RowBatches):
+    """Shuffled batches of (images, scaled targets); with flip=True, a random half of each batch is
+    mirrored and its targets flipped to match (x mirrored, left/right columns swapped)."""
+
+    def __init__(self, images, targets, columns, batch_size=128, flip=True, seed=0, **kwargs):
+        super().__init__(np.arange(len(images)), batch_size, seed, **kwargs)
+        if flip:
+            mirror_permutation(columns)  # fail now, not mid-epoch, if the columns can't be mirrored
+        self.images, self.targets, self.columns, self.flip = images, targets, list(columns), flip
+
+    def __getitem__(self, index):
+        rows = super().__getitem__(index)
+        images, targets = self.images[rows].astype("float32") / 255.0, self.targets[rows].copy()
+        if self.flip:
+            half = self.rng.choice(len(rows), len(rows) // 2, replace=False)
+            images[half] = flip_images(images[half])
+            targets[half] = flip_targets(targets[half], self.columns)
+        return images, targets

@@ -36,10 +36,10 @@ class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
 class RunLog(keras.callbacks.Callback):
     """Keeps the history rows; with a folder, writes a checkpoint every `every` epochs."""
 
-    def __init__(self, folder=None, every=25, run_args=None, rows=(), batches=None, early_stopping=None):
+    def __init__(self, folder=None, every=25, run_args=None, rows=()):
         super().__init__()
-        self.folder, self.every, self.run_args = folder, every, run_args
-        self.rows, self.batches, self.early_stopping = list(rows), batches, early_stopping
+        self.folder, self.every, self.run_args, self.rows = folder, every, run_args, list(rows)
+        self.net = self.batches = self.early_stopping = None  # set by fit(): what a checkpoint saves
         self.interrupted = False  # set by fit() when Ctrl-C ended the training
 
     def on_epoch_end(self, epoch, logs=None):
@@ -52,7 +52,7 @@ class RunLog(keras.callbacks.Callback):
         building = self.folder / ".checkpoint-building"
         shutil.rmtree(building, ignore_errors=True)
         building.mkdir()
-        self.model.save(building / "model.keras")
+        self.net.save(building / "model.keras")  # with its optimizer's state
         early = self.early_stopping
         if early is not None and early.best_weights is not None:
             np.savez(building / "best.npz", *early.best_weights)

@@ -57,12 +57,19 @@ def mirror_permutation(columns):
     return np.array([position[mirror_name(c)] for c in columns])
 
 
+def mirror_map(columns):
+    """(permutation, sign, offset) with flipped = targets[..., permutation] * sign + offset, in scaled
+    units: partners swapped, x mapped to MIRROR_X - x, y kept."""
+    is_x = np.array([c.endswith("_x") for c in columns])
+    sign = np.where(is_x, -1.0, 1.0)
+    offset = np.where(is_x, scale(MIRROR_X - unscale(0.0)), 0.0)  # x -> MIRROR_X - x, written in scaled units
+    return mirror_permutation(columns), sign, offset
+
+
 def flip_targets(targets, columns):
     """Mirror scaled targets left-right: swap the partners, map x to MIRROR_X - x."""
-    flipped = targets[..., mirror_permutation(columns)].copy()
-    is_x = np.array([c.endswith("_x") for c in columns])
-    flipped[..., is_x] = scale(MIRROR_X - unscale(flipped[..., is_x]))
-    return flipped
+    permutation, sign, offset = mirror_map(columns)
+    return targets[..., permutation] * sign + offset
 
 
 def flip_images(images):

@@ -8,8 +8,31 @@ class Recipe:
     batch_size: int = 128
     flip: bool = False                 # mirror exactly half of every training batch
     learning_rate: tuple = (0.01, 0.01)  # (start, stop), linear over the epochs (Nouri's AdjustVariable)
-    momentum: tuple = (0.9, 0.9)         # (start, stop), Nesterov momentum
+    momentum: tuple = (0.9, 0.9)         # (start, stop), Nesterov momentum (optimizer "sgd")
     patience: int | None = None        # early stopping on validation loss, best weights restored
+    optimizer: str = "sgd"             # "sgd" (Nesterov, scheduled momentum) or "adamw"
+    weight_decay: float = 0.0          # AdamW's decoupled weight decay
+    all_rows: bool = False             # train on every row: missing targets are masked out of the loss...
+    impute: str | None = None          # ...or filled first: "median" or "knn" (facial_keypoints/impute.py)
+    # augmentation (fast pipeline), each off at 0: keypoints move with the pixels
+    rotate: float = 0.0                # degrees, uniform in +-rotate
+    zoom: float = 0.0                  # scale factor uniform in 1 +- zoom
+    shift: float = 0.0                 # pixels, uniform in +-shift along x and y
+    brightness: float = 0.0            # added, uniform in +-brightness (pixel values are 0..1)
+    contrast: float = 0.0              # gain about the image mean, uniform in 1 +- contrast
+    noise: float = 0.0                 # Gaussian noise, standard deviation
+
+    def __post_init__(self):
+        if self.optimizer not in ("sgd", "adamw"):
+            raise ValueError(f"optimizer must be 'sgd' or 'adamw', not {self.optimizer!r}")
+        if self.impute not in (None, "median", "knn"):
+            raise ValueError(f"impute must be None, 'median' or 'knn', not {self.impute!r}")
+        if self.impute and not self.all_rows:
+            raise ValueError("impute fills the rows that all_rows=True adds: set all_rows=True too")
+
+    def augments(self):
+        """Does this recipe ask for more than the study's flip?"""
+        return any((self.rotate, self.zoom, self.shift, self.brightness, self.contrast, self.noise))
 
     def to_dict(self):
         return asdict(self)

@@ -8,6 +8,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
+import facial_keypoints.losses  # noqa: F401  registers masked_mse for load_model
 import facial_keypoints.optim  # noqa: F401  registers ScheduledSGD for load_model
 from facial_keypoints.data import DataError
 from facial_keypoints.keypoints import COLUMNS, IMAGE_SIZE, flip_images, flip_targets, unscale
@@ -49,6 +50,13 @@ def read_config(run_dir):
     if not (run_dir / "config.json").is_file() or not (run_dir / "model.keras").is_file():
         raise DataError(f"{run_dir}: not a run folder (expected config.json and model.keras from train.py)")
     return json.loads((run_dir / "config.json").read_text())
+
+
+def run_split(run_dir):
+    """The validation split ("rows" or "clips") a run or specialists folder was trained with."""
+    manifest = Path(run_dir) / "manifest.json"
+    config = json.loads(manifest.read_text()) if manifest.is_file() else read_config(run_dir)
+    return config.get("split", "rows")  # folders from before splits were named: rows
 
 
 def load_run(run_dir):

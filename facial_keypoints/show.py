@@ -18,8 +18,8 @@ import numpy as np  # noqa: E402
 
 from facial_keypoints.data import DataError, find_data_dir, load_training  # noqa: E402
 from facial_keypoints.keypoints import COLUMNS, KEYPOINTS  # noqa: E402
-from facial_keypoints.runs import load_full_predictor, predict_pixels, write_atomic  # noqa: E402
-from facial_keypoints.training import examples, split_rows  # noqa: E402
+from facial_keypoints.runs import load_full_predictor, predict_pixels, run_split, write_atomic  # noqa: E402
+from facial_keypoints.training import examples, validation_mask  # noqa: E402
 
 
 def save(fig, path):
@@ -87,7 +87,7 @@ def main():
     out.mkdir(parents=True, exist_ok=True)
     predict_scaled = load_full_predictor(args.run)
     training = load_training(find_data_dir(args.data))
-    images, true = examples(training, split_rows(training["keypoints"]), COLUMNS)
+    images, true = examples(training, validation_mask(training, run_split(args.run)), COLUMNS)
     predicted = predict_pixels(predict_scaled, images, COLUMNS)
     worst_faces(images, true, predicted, out / "worst_faces.png")
     curves([args.run, *args.compare], out / "curves.png")

@@ -12,27 +12,66 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from facial_keypoints.batches import FlipBatches
+from facial_keypoints.batches import FlipBatches, RowBatches
 from facial_keypoints.checkpoints import ResumableEarlyStopping, RunLog, load_checkpoint, unfinished_folder
 from facial_keypoints.data import DataError, load_training
-from facial_keypoints.keypoints import COLUMNS, scale
+from facial_keypoints.fast import OnDevice
+from facial_keypoints.impute import impute
+from facial_keypoints.keypoints import COLUMNS, mirror_permutation, scale
+from facial_keypoints.losses import masked_mse
 from facial_keypoints.optim import AdjustVariable, EpochStats, ScheduledSGD
 from facial_keypoints.runs import keypoint_rmse_rows, plot_curves, predict_pixels, rmse, scaled_predictor, write_csv, write_text
 
+SPLITS = ("rows", "clips")
 
-def split_rows(keypoints, val_fraction=0.2, seed=42):
+
+def split_rows(keypoints, val_fraction=0.2, seed=42, groups=None):
     """Validation mask: a fixed 20% of the complete rows, and 20% of the incomplete ones.
 
     The same mask serves every column subset, so a specialist never trains on an image that the
-    complete-row validation scores. (Rows are frames of a few people: a random split reads optimistic.)
+    complete-row validation scores. groups: a group number per row (near_duplicate_groups); a group
+    then goes to one side whole. Without groups, rows are drawn one by one, as the study did.
     """
     rng = np.random.default_rng(seed)
     complete = ~np.isnan(keypoints).any(axis=1)
     is_val = np.zeros(len(keypoints), bool)
-    for group in (complete, ~complete):
-        rows = rng.permutation(np.flatnonzero(group))
-        is_val[rows[:round(len(rows) * val_fraction)]] = True
+    if groups is None:
+        for kind in (complete, ~complete):
+            rows = rng.permutation(np.flatnonzero(kind))
+            is_val[rows[:round(len(rows) * val_fraction)]] = True
+        return is_val
+    wanted = np.array([round(complete.sum() * val_fraction), round((~complete).sum() * val_fraction)])
+    taken = np.zeros(2, int)
+    for group in rng.permutation(np.unique(groups)):
+        rows = groups == group
+        counts = np.array([(rows & complete).sum(), (rows & ~complete).sum()])
+        if (taken + counts <= wanted).all():
+            is_val[rows], taken = True, taken + counts
     return is_val
+
+
+def near_duplicate_groups(images, threshold=0.9):
+    """A group number per image: images whose 24x24 thumbnails correlate above threshold, chained,
+    share one. On ytf-fkd these are mostly the frames of one video clip."""
+    thumbs = images.reshape(len(images), 24, 4, 24, 4).mean(axis=(2, 4)).reshape(len(images), -1)
+    thumbs = thumbs - thumbs.mean(axis=1, keepdims=True)
+    thumbs /= np.maximum(np.linalg.norm(thumbs, axis=1, keepdims=True), 1e-9)
+    similar = thumbs @ thumbs.T > threshold
+    groups = np.arange(len(images))
+    while True:  # every image takes the smallest group number among its similar images, until none changes
+        smallest = np.where(similar, groups[None, :], len(images)).min(axis=1)
+        if np.array_equal(smallest, groups):
+            return groups
+        groups = smallest
+
+
+def validation_mask(training, split="rows"):
+    """The validation rows of a split: "rows" (random rows, as the study) or "clips" (groups of
+    near-identical frames held out whole: the honest estimate on ytf-fkd, whose test people are unseen)."""
+    if split not in SPLITS:
+        raise DataError(f"unknown split {split!r}; choose one of {', '.join(SPLITS)}")
+    groups = near_duplicate_groups(training["images"]) if split == "clips" else None
+    return split_rows(training["keypoints"], groups=groups)
 
 
 def has_columns(keypoints, columns):
@@ -40,9 +79,13 @@ def has_columns(keypoints, columns):
     return ~np.isnan(keypoints[:, [COLUMNS.index(c) for c in columns]]).any(axis=1)
 
 
-def examples(training, rows, columns):
-    """The given rows that have every one of columns: uint8 images (n, 96, 96, 1), keypoints in pixels."""
-    rows = rows & has_columns(training["keypoints"], columns)
+def examples(training, rows, columns, complete=True):
+    """The given rows that have every one of columns (complete=False: any of them): uint8 images
+    (n, 96, 96, 1), keypoints in pixels (NaN where missing)."""
+    if complete:
+        rows = rows & has_columns(training["keypoints"], columns)
+    else:
+        rows = rows & ~np.isnan(training["keypoints"][:, [COLUMNS.index(c) for c in columns]]).all(axis=1)
     return training["images"][rows][..., None], training["keypoints"][rows][:, [COLUMNS.index(c) for c in columns]]
 
 
@@ -70,47 +113,89 @@ class StopOnCtrlC(keras.callbacks.Callback):
             signal.signal(signal.SIGINT, self.previous)
 
 
-def fit(model, recipe, train_images, train_keypoints, val_images, val_keypoints, columns, seed=0,
-        verbose="auto", log=None, resume=None):
-    """model.fit with the recipe: flip batches, linear learning-rate/momentum schedules, early stopping.
+def use_devices(count):
+    """Train data-parallel over the first `count` accelerators (Keras' distribution API, JAX backend):
+    every device holds the weights, each takes its share of every batch."""
+    if keras.backend.backend() != "jax":
+        raise DataError(f"--devices needs KERAS_BACKEND=jax (this is {keras.backend.backend()})")
+    devices = keras.distribution.list_devices()
+    if count > len(devices):
+        raise DataError(f"--devices {count}: only {len(devices)} device(s) visible ({', '.join(devices)})")
+    keras.distribution.set_distribution(keras.distribution.DataParallel(devices=devices[:count]))
 
+
+def make_optimizer(recipe):
+    if recipe.optimizer == "adamw":
+        return keras.optimizers.AdamW(recipe.learning_rate[0], weight_decay=recipe.weight_decay)
+    return ScheduledSGD(recipe.learning_rate[0], recipe.momentum[0])
+
+
+def fit(model, recipe, train_images, train_targets, val_images, val_targets, columns, seed=0,
+        verbose="auto", log=None, resume=None, pipeline="fast"):
+    """model.fit with the recipe: flips and augmentation, linear learning-rate/momentum schedules,
+    early stopping, the masked loss (targets are scaled, NaN where missing).
+
+    pipeline: "fast" (data held on the device, augmentation inside the compiled step: fast.py) or
+    "plain" (the study's flip-batch iterator feeding model.fit from NumPy; flips only).
     log: a RunLog (which writes checkpoints); resume: (state, best weights) of a checkpoint, whose
     model (optimizer state included) is the one passed in. Returns the history rows.
     """
     state, best_weights = resume or (None, None)
+    epochs_done = state["epochs_done"] if state else 0
+    if recipe.flip:
+        mirror_permutation(columns)  # fail now, not mid-epoch, if the columns can't be mirrored
     if state is None:
-        model.compile(optimizer=ScheduledSGD(recipe.learning_rate[0], recipe.momentum[0]), loss="mse")
-    batches = FlipBatches(train_images, scale(train_keypoints).astype("float32"), columns,
-                          recipe.batch_size, flip=recipe.flip, seed=seed)
+        model.compile(optimizer=make_optimizer(recipe), loss=masked_mse)
+    if pipeline == "fast":
+        # the device holds the training rows, then the validation rows, then one blank row (no targets)
+        n_train, n_val = len(train_images), len(val_images)
+        blank_image, blank_targets = np.zeros_like(train_images[:1]), np.full_like(train_targets[:1], np.nan)
+        trainer = OnDevice(model, np.concatenate([train_images, val_images, blank_image]),
+                           np.concatenate([train_targets, val_targets, blank_targets]).astype("float32"), columns,
+                           recipe, seed + epochs_done)
+        devices = keras.distribution.distribution()
+        multiple = len(devices.device_mesh.devices.flat) if devices else 1
+        batches = RowBatches(np.arange(n_train), recipe.batch_size, seed, multiple, pad=n_train + n_val)
+        validation = RowBatches(np.arange(n_train, n_train + n_val), recipe.batch_size, None, multiple, pad=n_train + n_val)
+        trainer.compile(optimizer=model.optimizer, steps_per_execution=len(batches))
+    elif recipe.augments():
+        raise DataError("augmentation beyond the flip needs the fast pipeline (--pipeline fast)")
+    else:
+        batches = FlipBatches(train_images, train_targets.astype("float32"), columns, recipe.batch_size,
+                              flip=recipe.flip, seed=seed)
+        trainer, validation = model, (val_images.astype("float32") / 255.0, val_targets.astype("float32"))
     early_stopping = None
     if recipe.patience:
         early_stopping = ResumableEarlyStopping(recipe.patience, state and state["early_stopping"], best_weights)
     if state is not None:
         batches.restore(state["batches"])
     log = log or RunLog()
-    log.batches, log.early_stopping = batches, early_stopping
+    log.net, log.batches, log.early_stopping = model, batches, early_stopping
     ctrl_c = StopOnCtrlC()
-    callbacks = [AdjustVariable("learning_rate", *recipe.learning_rate, recipe.epochs),
-                 AdjustVariable("momentum", *recipe.momentum, recipe.epochs),
-                 EpochStats(), ctrl_c, *([early_stopping] if early_stopping else []), log]
-    validation = (val_images.astype("float32") / 255.0, scale(val_keypoints).astype("float32"))
+    schedules = [AdjustVariable("learning_rate", *recipe.learning_rate, recipe.epochs)]
+    if recipe.optimizer == "sgd":
+        schedules.append(AdjustVariable("momentum", *recipe.momentum, recipe.epochs))
+    callbacks = [*schedules, EpochStats(), ctrl_c, *([early_stopping] if early_stopping else []), log]
     if verbose == "auto":
         verbose = 1 if sys.stdout.isatty() else 2
-    model.fit(batches, validation_data=validation, epochs=recipe.epochs, callbacks=callbacks, verbose=verbose,
-              initial_epoch=state["epochs_done"] if state else 0)
+    trainer.fit(batches, validation_data=validation, epochs=recipe.epochs, callbacks=callbacks, verbose=verbose,
+                initial_epoch=epochs_done)
     log.interrupted = ctrl_c.interrupted
     return log.rows
 
 
 def train(net, data_dir, out_dir="runs", recipe=None, seed=0, columns=COLUMNS, train_rows=None,
-          verbose="auto", name=None, pretrained=None, checkpoint_every=25, resume=False):
+          verbose="auto", name=None, pretrained=None, checkpoint_every=25, resume=False, pipeline="fast",
+          split="rows"):
     """Train nets/NAME.py on data_dir; returns the run folder (written complete, or not at all).
 
-    columns: the keypoint columns to learn, trained on the rows that have all of them.
+    columns: the keypoint columns to learn, trained on the rows that have all of them (recipe.all_rows:
+    any of them; the recipe's impute fills the gaps of the training rows first).
     train_rows: optional cap on the number of training rows (a quick look, or a test).
     name: the run folder's name in out_dir (default: net-date-time).
     pretrained: a model whose weights start every layer but the output layer.
     checkpoint_every: epochs between checkpoints; resume=True continues from the latest one.
+    pipeline: "fast" or "plain" (see fit); split: "rows" or "clips" (see validation_mask).
     """
     recipe = recipe or net.RECIPE
     net_name = net.__name__.rpartition(".")[2]
@@ -119,9 +204,13 @@ def train(net, data_dir, out_dir="runs", recipe=None, seed=0, columns=COLUMNS, t
     if run_dir.exists():
         raise DataError(f"{run_dir} exists already")
     training = load_training(data_dir)
-    is_val = split_rows(training["keypoints"])
-    train_images, train_keypoints = examples(training, ~is_val, columns)
+    is_val = validation_mask(training, split)
     val_images, val_keypoints = examples(training, is_val, columns)
+    if recipe.impute:
+        keypoints = training["keypoints"].copy()
+        keypoints[~is_val] = impute(keypoints[~is_val], recipe.impute)
+        training = {**training, "keypoints": keypoints}
+    train_images, train_keypoints = examples(training, ~is_val, columns, complete=not recipe.all_rows)
     train_images, train_keypoints = train_images[:train_rows], train_keypoints[:train_rows]
 
     unfinished = unfinished_folder(run_dir)
@@ -139,15 +228,16 @@ def train(net, data_dir, out_dir="runs", recipe=None, seed=0, columns=COLUMNS, t
         print(f"training {net_name} into {run_dir} (if stopped, resume with: python train.py --resume {run_dir})",
               flush=True)
     run_args = {"net": net_name, "recipe": recipe.to_dict(), "seed": seed, "columns": list(columns),
-                "train_rows": train_rows, "data": str(Path(data_dir).resolve())}
+                "train_rows": train_rows, "data": str(Path(data_dir).resolve()),
+                "pipeline": pipeline, "split": split}
     log = RunLog(unfinished, checkpoint_every, run_args, rows=state["history"] if state else ())
     started = time.perf_counter()
-    history = fit(model, recipe, train_images, train_keypoints, val_images, val_keypoints, columns, seed, verbose,
-                  log, (state, best_weights) if resume else None)
+    history = fit(model, recipe, train_images, scale(train_keypoints), val_images, scale(val_keypoints), columns,
+                  seed, verbose, log, (state, best_weights) if resume else None, pipeline)
     seconds = time.perf_counter() - started
 
     predicted = predict_pixels(scaled_predictor(model), val_images, columns)
-    mean_shape = np.broadcast_to(train_keypoints.mean(axis=0), val_keypoints.shape)
+    mean_shape = np.broadcast_to(np.nanmean(train_keypoints, axis=0), val_keypoints.shape)
     best = min(history, key=lambda row: row["val_loss"])
     config = {
         **run_args, "backend": keras.backend.backend(), "keras": keras.__version__,

@@ -124,6 +124,9 @@ def test_submit_end_to_end_on_real_data(net1_run, ytf_dir, tmp_path):
         result = run("--run", net1_run, "--data", ytf_dir, "--out", out, *extra)
         assert result.returncode == 0, result.stderr
     assert run("--average", plain, tta, "--out", mean).returncode == 0
+    twice = tmp_path / "twice.csv"  # an ensemble of one run with itself predicts what the run does
+    assert run("--runs", net1_run, net1_run, "--tta", "flip", "--data", ytf_dir, "--out", twice).returncode == 0
+    assert np.allclose(read_submission(twice)[1], read_submission(tta)[1], atol=1e-4)
     lookup_ids = load_lookup(ytf_dir / "IdLookupTable.csv")[0]
     for path in (plain, tta, mean):
         row_ids, locations = read_submission(path)

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 import nets
-from facial_keypoints.data import load_training
+from facial_keypoints.data import DataError, load_training
 from facial_keypoints.runs import load_predictor, predict_pixels, rmse
-from facial_keypoints.training import examples, split_rows, train
-from tests.conftest import ROOT
+from facial_keypoints.training import examples, near_duplicate_groups, split_rows, train, validation_mask
+from tests.conftest import ROOT, short_net1_recipe
 
 
 @pytest.mark.jax
@@ -49,7 +49,7 @@ def check_run_folder(run_dir, data_dir):
     assert (run_dir / "keypoint_rmse.csv").read_text().count("\n") == 1 + 15 + 1
     # reloads with no pickle and predicts the same numbers
     training = load_training(data_dir)
-    val_images, val_keypoints = examples(training, split_rows(training["keypoints"]), config["columns"])
+    val_images, val_keypoints = examples(training, validation_mask(training, config["split"]), config["columns"])
     predict_scaled, columns = load_predictor(run_dir)
     predicted = predict_pixels(predict_scaled, val_images, columns)
     assert rmse(predicted, val_keypoints) == pytest.approx(config["val_rmse_px"], rel=1e-5)
@@ -60,6 +60,31 @@ def test_net1_beats_the_mean_shape_on_real_data(net1_run, ytf_dir):
     config = check_run_folder(net1_run, ytf_dir)
     assert config["val_rows"] == 207 and config["train_rows"] == 827
     assert config["val_rmse_px"] < 0.9 * config["mean_shape_val_rmse_px"]
+
+
+def test_the_plain_pipeline_learns_like_the_fast_one(net1_run, ytf_dir, tmp_path):
+    fast = check_run_folder(net1_run, ytf_dir)
+    plain = check_run_folder(train(nets.load("net1"), ytf_dir, tmp_path, short_net1_recipe(), verbose=0,
+                                   pipeline="plain"), ytf_dir)
+    assert (fast["pipeline"], plain["pipeline"]) == ("fast", "plain")
+    assert plain["val_rmse_px"] < 0.9 * plain["mean_shape_val_rmse_px"]
+    assert abs(fast["val_rmse_px"] - plain["val_rmse_px"]) < 0.05 * plain["val_rmse_px"]
+
+
+def test_augmentation_needs_the_fast_pipeline(ytf_dir, tmp_path):
+    recipe = dataclasses.replace(short_net1_recipe(), epochs=1, rotate=10)
+    with pytest.raises(DataError, match="needs the fast pipeline"):
+        train(nets.load("net1"), ytf_dir, tmp_path, recipe, verbose=0, pipeline="plain")
+
+
+def test_imputed_rows_join_the_training_set(ytf_dir, tmp_path):
+    result = subprocess.run([sys.executable, "train.py", "--net", "net1", "--epochs", "2", "--impute", "knn",
+                             "--data", str(ytf_dir), "--out", str(tmp_path)], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    (run_dir,) = tmp_path.iterdir()
+    config = check_run_folder(run_dir, ytf_dir)
+    assert config["train_rows"] == 3457 - 692 and config["recipe"]["impute"] == "knn"
+    assert config["val_rows"] == 207  # validation stays the complete rows, never filled
 
 
 def test_net2_beats_the_mean_shape_on_real_data(ytf_dir, tmp_path):
@@ -148,3 +173,24 @@ def test_a_killed_run_resumes_with_its_schedule_and_a_complete_history(ytf_dir, 
     assert np.allclose([float(r["momentum"]) for r in rows], np.linspace(0.9, 0.95, 200), rtol=1e-5)
     again = subprocess.run([sys.executable, "train.py", "--resume", str(run_dir)], cwd=ROOT, capture_output=True, text=True)
     assert again.returncode != 0 and "finished already" in again.stderr
+
+
+@pytest.mark.jax
+def test_a_group_goes_to_one_side_whole():
+    rng = np.random.default_rng(0)
+    keypoints = rng.uniform(0, 96, (600, 30))
+    keypoints[:400, 4:20] = np.nan
+    groups = rng.integers(0, 120, 600)
+    is_val = split_rows(keypoints, groups=groups)
+    assert all(len(set(is_val[groups == g])) == 1 for g in np.unique(groups))
+    assert 0.15 < is_val[400:].mean() <= 0.2 and 0.15 < is_val[:400].mean() <= 0.2
+
+
+def test_the_clips_split_keeps_near_identical_frames_out_of_validation(ytf_dir):
+    training = load_training(ytf_dir)
+    groups = near_duplicate_groups(training["images"])
+    rows, clips = validation_mask(training, "rows"), validation_mask(training, "clips")
+    assert len(np.unique(groups)) < 0.8 * len(groups)  # ytf-fkd: several frames per clip
+    assert not set(groups[clips]) & set(groups[~clips])
+    assert set(groups[rows]) & set(groups[~rows])      # the row split puts clips on both sides
+    assert abs(clips.sum() - rows.sum()) < 0.05 * rows.sum()
