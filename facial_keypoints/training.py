@@ -124,6 +124,16 @@ def use_devices(count):
     keras.distribution.set_distribution(keras.distribution.DataParallel(devices=devices[:count]))
 
 
+def check_settings(recipe, columns, pipeline):
+    """Fail before anything is written or trained, not mid-epoch."""
+    if pipeline not in ("fast", "plain"):
+        raise DataError(f"unknown pipeline {pipeline!r}; choose fast or plain")
+    if pipeline == "plain" and recipe.augments():
+        raise DataError("augmentation beyond the flip needs the fast pipeline (--pipeline fast)")
+    if recipe.flip:
+        mirror_permutation(columns)  # raises if a column has no mirror partner
+
+
 def make_optimizer(recipe):
     if recipe.optimizer == "adamw":
         return keras.optimizers.AdamW(recipe.learning_rate[0], weight_decay=recipe.weight_decay)
@@ -140,10 +150,9 @@ def fit(model, recipe, train_images, train_targets, val_images, val_targets, col
     log: a RunLog (which writes checkpoints); resume: (state, best weights) of a checkpoint, whose
     model (optimizer state included) is the one passed in. Returns the history rows.
     """
+    check_settings(recipe, columns, pipeline)
     state, best_weights = resume or (None, None)
     epochs_done = state["epochs_done"] if state else 0
-    if recipe.flip:
-        mirror_permutation(columns)  # fail now, not mid-epoch, if the columns can't be mirrored
     if state is None:
         model.compile(optimizer=make_optimizer(recipe), loss=masked_mse)
     if pipeline == "fast":
@@ -158,8 +167,6 @@ def fit(model, recipe, train_images, train_targets, val_images, val_targets, col
         batches = RowBatches(np.arange(n_train), recipe.batch_size, seed, multiple, pad=n_train + n_val)
         validation = RowBatches(np.arange(n_train, n_train + n_val), recipe.batch_size, None, multiple, pad=n_train + n_val)
         trainer.compile(optimizer=model.optimizer, steps_per_execution=len(batches))
-    elif recipe.augments():
-        raise DataError("augmentation beyond the flip needs the fast pipeline (--pipeline fast)")
     else:
         batches = FlipBatches(train_images, train_targets.astype("float32"), columns, recipe.batch_size,
                               flip=recipe.flip, seed=seed)
@@ -203,6 +210,7 @@ def train(net, data_dir, out_dir="runs", recipe=None, seed=0, columns=COLUMNS, t
     run_dir = out_dir / (name or unused_name(out_dir, net_name))
     if run_dir.exists():
         raise DataError(f"{run_dir} exists already")
+    check_settings(recipe, columns, pipeline)
     training = load_training(data_dir)
     is_val = validation_mask(training, split)
     val_images, val_keypoints = examples(training, is_val, columns)

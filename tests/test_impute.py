@@ -3,6 +3,7 @@ import pytest
 
 from facial_keypoints.data import load_keypoint_table
 from facial_keypoints.impute import impute
+from facial_keypoints.recipe import Recipe
 
 
 def faces(count, seed=0):
@@ -48,3 +49,13 @@ def test_knn_fills_real_kaggle_gaps_far_better_than_the_median(kaggle_dir):
     error = {method: np.sqrt(np.mean((impute(rows, method)[-400:][hidden] - complete[:400][hidden]) ** 2))
              for method in ("median", "knn")}
     assert error["knn"] < 0.7 * error["median"]
+
+
+@pytest.mark.jax
+def test_a_recipe_fills_only_rows_it_trains_on():
+    with pytest.raises(ValueError, match="set all_rows=True"):
+        Recipe(epochs=1, impute="knn")
+    with pytest.raises(ValueError, match="impute must be"):
+        Recipe(epochs=1, all_rows=True, impute="mean")
+    with pytest.raises(ValueError, match="impute method must be"):
+        impute(faces(20), "mean")
