@@ -41,14 +41,20 @@ def parse_args():
 
 def start_folder(args, parser):
     """The specialists folder and its manifest, made once; a re-run must ask for the same specialists."""
-    from facial_keypoints.runs import read_config, write_text
+    from facial_keypoints.runs import read_config, run_split, write_text
     from facial_keypoints.specialists import SPECIALIST_SETTINGS, group_columns
 
     if args.pretrained:
         net_name = args.net or read_config(args.pretrained)["net"]
+        pretrained_split = run_split(args.pretrained)
+        if args.split not in (None, pretrained_split):
+            raise DataError(f"{args.pretrained} was validated on the {pretrained_split} split, so it trained on rows "
+                            f"that the {args.split} split validates on; leave out --split")
+        args.split = pretrained_split
         default = Path(args.pretrained).parent / f"{Path(args.pretrained).resolve().name}-specialists-{args.groups}"
     elif args.net:
         net_name, default = args.net, Path("runs") / f"{args.net}-scratch-specialists-{args.groups}"
+        args.split = args.split or "rows"
     else:
         parser.error("give --pretrained RUN_DIR (or --net NAME to train from scratch)")
     try:
@@ -64,7 +70,7 @@ def start_folder(args, parser):
     manifest_path = folder / "manifest.json"
     if manifest_path.is_file():
         before = json.loads(manifest_path.read_text())
-        changed = [k for k in manifest if before.get(k) != manifest[k]]
+        changed = [k for k in manifest if k in before and before[k] != manifest[k]]  # older: fewer keys
         if changed:
             raise DataError(f"{folder} holds specialists made with another {changed[0]} ({before.get(changed[0])}); "
                             "choose another --out")

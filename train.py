@@ -36,8 +36,9 @@ def add_speed_options(parser):
     parser.add_argument("--pipeline", choices=["fast", "plain"], default="fast",
                         help="fast: data on the device, augmentation in the compiled step; plain: NumPy flip batches")
     parser.add_argument("--devices", type=int, default=1, help="train data-parallel over this many accelerators (JAX)")
-    parser.add_argument("--split", choices=["rows", "clips"], default="rows",
-                        help="validation: random rows (the study) or whole groups of near-identical frames (honest)")
+    parser.add_argument("--split", choices=["rows", "clips"],
+                        help="validation: random rows (the study; the default) or whole groups of near-identical "
+                             "frames (honest); specialists default to their pretrained run's")
 
 
 def main():
@@ -75,7 +76,7 @@ def main():
 
     from facial_keypoints.training import train
     run_dir = train(net, find_data_dir(args.data), args.out, recipe, args.seed, checkpoint_every=args.checkpoint_every,
-                    pipeline=args.pipeline, split=args.split)
+                    pipeline=args.pipeline, split=args.split or "rows")
     print(f"wrote {run_dir}")
 
 

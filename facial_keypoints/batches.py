@@ -34,7 +34,7 @@ class RowBatches(keras.utils.PyDataset):
         self.order = self.shuffled()
 
     def state(self):
-        """Shuffling and flipping state, as JSON-ready values (for checkpoints)."""
+        """The shuffling (and flipping) random state, as JSON-ready values (for checkpoints)."""
         return {"rng": self.rng.bit_generator.state, "order": self.order.tolist()}
 
     def restore(self, state):

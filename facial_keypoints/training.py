@@ -82,11 +82,10 @@ def has_columns(keypoints, columns):
 def examples(training, rows, columns, complete=True):
     """The given rows that have every one of columns (complete=False: any of them): uint8 images
     (n, 96, 96, 1), keypoints in pixels (NaN where missing)."""
-    if complete:
-        rows = rows & has_columns(training["keypoints"], columns)
-    else:
-        rows = rows & ~np.isnan(training["keypoints"][:, [COLUMNS.index(c) for c in columns]]).all(axis=1)
-    return training["images"][rows][..., None], training["keypoints"][rows][:, [COLUMNS.index(c) for c in columns]]
+    index = [COLUMNS.index(c) for c in columns]
+    present = ~np.isnan(training["keypoints"][:, index])
+    rows = rows & (present.all(axis=1) if complete else present.any(axis=1))
+    return training["images"][rows][..., None], training["keypoints"][rows][:, index]
 
 
 class StopOnCtrlC(keras.callbacks.Callback):
@@ -162,8 +161,8 @@ def fit(model, recipe, train_images, train_targets, val_images, val_targets, col
         trainer = OnDevice(model, np.concatenate([train_images, val_images, blank_image]),
                            np.concatenate([train_targets, val_targets, blank_targets]).astype("float32"), columns,
                            recipe, seed + epochs_done)
-        devices = keras.distribution.distribution()
-        multiple = len(devices.device_mesh.devices.flat) if devices else 1
+        distribution = keras.distribution.distribution()  # set by use_devices
+        multiple = distribution.device_mesh.devices.size if distribution else 1
         batches = RowBatches(np.arange(n_train), recipe.batch_size, seed, multiple, pad=n_train + n_val)
         validation = RowBatches(np.arange(n_train, n_train + n_val), recipe.batch_size, None, multiple, pad=n_train + n_val)
         trainer.compile(optimizer=model.optimizer, steps_per_execution=len(batches))

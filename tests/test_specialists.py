@@ -101,3 +101,6 @@ def test_specialists_resume_after_a_partial_run_and_submit(net1_run, ytf_dir, tm
     assert one.returncode != 0 and "predicts 2 of the 30 columns" in one.stderr
     changed = run("specialists.py", *common[:-1], "0.01")
     assert changed.returncode != 0 and "another epochs_scale" in changed.stderr
+    other_split = run("specialists.py", *common, "--split", "clips")
+    assert other_split.returncode == 1 and "leave out --split" in other_split.stderr
+    assert json.loads((folder / "manifest.json").read_text())["split"] == "rows"  # the pretrained run's
