@@ -8,6 +8,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
+import facial_keypoints.layers  # noqa: F401  registers CoordinateChannels for load_model
 import facial_keypoints.losses  # noqa: F401  registers masked_mse for load_model
 import facial_keypoints.optim  # noqa: F401  registers ScheduledSGD for load_model
 from facial_keypoints.data import DataError

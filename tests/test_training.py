@@ -204,3 +204,15 @@ def test_the_clips_split_keeps_near_identical_frames_out_of_validation(ytf_dir):
     assert not set(groups[clips]) & set(groups[~clips])
     assert set(groups[rows]) & set(groups[~rows])      # the row split puts clips on both sides
     assert abs(clips.sum() - rows.sum()) < 0.05 * rows.sum()
+
+
+@pytest.mark.jax
+def test_a_net_with_coordinate_channels_saves_and_reloads(tmp_path):
+    import keras
+
+    import facial_keypoints.runs  # noqa: F401  registers the custom layer, as every loader does
+    model = nets.load("net14").build()
+    images = np.random.default_rng(0).random((2, 96, 96, 1)).astype("float32")
+    model.save(tmp_path / "model.keras")
+    reloaded = keras.saving.load_model(tmp_path / "model.keras")
+    assert np.allclose(reloaded.predict(images, verbose=0), model.predict(images, verbose=0), atol=1e-6)
