@@ -50,12 +50,17 @@ def split_rows(keypoints, val_fraction=0.2, seed=42, groups=None):
     return is_val
 
 
+def thumbnails(images):
+    """24x24 averages of the 96x96 images, mean removed, unit length: their dot products are correlations."""
+    thumbs = images.reshape(len(images), 24, 4, 24, 4).mean(axis=(2, 4)).reshape(len(images), -1)
+    thumbs = thumbs - thumbs.mean(axis=1, keepdims=True)
+    return thumbs / np.maximum(np.linalg.norm(thumbs, axis=1, keepdims=True), 1e-9)
+
+
 def near_duplicate_groups(images, threshold=0.9):
     """A group number per image: images whose 24x24 thumbnails correlate above threshold, chained,
     share one. On ytf-fkd these are mostly the frames of one video clip."""
-    thumbs = images.reshape(len(images), 24, 4, 24, 4).mean(axis=(2, 4)).reshape(len(images), -1)
-    thumbs = thumbs - thumbs.mean(axis=1, keepdims=True)
-    thumbs /= np.maximum(np.linalg.norm(thumbs, axis=1, keepdims=True), 1e-9)
+    thumbs = thumbnails(images)
     similar = thumbs @ thumbs.T > threshold
     groups = np.arange(len(images))
     while True:  # every image takes the smallest group number among its similar images, until none changes
