@@ -1,5 +1,6 @@
 """Train Nouri's keypoint-group specialists from a pretrained run, then score them together.
 
+    python specialists.py --pretrained                               # from the shipped model, six groups
     python specialists.py --pretrained runs/net7-...                 # six groups, int(4e6/rows) epochs
     python specialists.py --pretrained runs/net7-... --groups study2 # the incremental study's two
     python specialists.py --net net6                                 # from scratch: int(1e7/rows) epochs
@@ -8,6 +9,9 @@
 Each specialist is a run folder inside one specialists folder. A finished specialist is never
 trained again: after a crash, the same command resumes the unfinished one from its checkpoint and
 goes on with the rest.
+
+Exit status: 0 when done, 1 with one line `error: ...` for a bad argument or bad data (checked before
+the specialists folder is written), 130 when Ctrl-C stopped a specialist (saved as it was).
 """
 import argparse
 import concurrent.futures
@@ -20,28 +24,33 @@ import time
 from pathlib import Path
 
 import nets
-from facial_keypoints.data import DataError, find_data_dir
+from facial_keypoints.data import SHIPPED_MODEL, DataError, find_data_dir
+from facial_keypoints.paths import output_folder
+from facial_keypoints.preflight import check_positive
+from facial_keypoints.specialists import read_manifest
 from train import add_speed_options
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--pretrained", help="run folder whose weights start every specialist (all but the output layer)")
+    parser.add_argument("--pretrained", nargs="?", const=str(SHIPPED_MODEL), metavar="RUN",
+                        help="run folder whose weights start every specialist (all but the output head); "
+                             "alone: the shipped model (models/shipped)")
     parser.add_argument("--net", help="which net (default: the pretrained run's)")
     parser.add_argument("--groups", default="nouri6", choices=["nouri6", "study2"], help="which set of groups")
     parser.add_argument("--only", help="comma-separated groups to train now (default: all that are not done)")
     parser.add_argument("--epochs-scale", type=float, default=1.0, help="multiply Nouri's epoch counts")
     parser.add_argument("--jobs", type=int, default=1, help="specialists trained at the same time, one process each")
-    parser.add_argument("--data", help="folder with Kaggle's files (default: $FKD_DATA, else ./data)")
+    parser.add_argument("--data", help="folder with Kaggle's files (default: $FKD_DATA, else ./data, else the embedded faces)")
     parser.add_argument("--out", help="specialists folder (default: runs/<pretrained run>-specialists-<groups>)")
     parser.add_argument("--seed", type=int, default=0)
     add_speed_options(parser)
     return parser, parser.parse_args()
 
 
-def start_folder(args, parser):
-    """The specialists folder and its manifest, made once; a re-run must ask for the same specialists."""
-    from facial_keypoints.runs import read_config, run_split, write_text
+def plan_folder(args, parser):
+    """The specialists folder and its manifest, nothing written yet; a re-run must ask for the same specialists."""
+    from facial_keypoints.runs import read_config, run_split
     from facial_keypoints.specialists import SPECIALIST_SETTINGS, group_columns
 
     if args.pretrained:
@@ -51,7 +60,8 @@ def start_folder(args, parser):
             raise DataError(f"{args.pretrained} was validated on the {pretrained_split} split, so it trained on rows "
                             f"that the {args.split} split validates on; leave out --split")
         args.split = pretrained_split
-        default = Path(args.pretrained).parent / f"{Path(args.pretrained).resolve().name}-specialists-{args.groups}"
+        beside = Path("runs") if Path(args.pretrained).resolve() == SHIPPED_MODEL else Path(args.pretrained).parent
+        default = beside / f"{Path(args.pretrained).resolve().name}-specialists-{args.groups}"
     elif args.net:
         net_name, default = args.net, Path("runs") / f"{args.net}-scratch-specialists-{args.groups}"
         args.split = args.split or "rows"
@@ -62,22 +72,42 @@ def start_folder(args, parser):
             parser.error(f"{net_name} is not a single net")
     except ValueError as error:
         parser.error(str(error))
-    folder = Path(args.out or default)
+    folder = output_folder(args.out or default, "--out", make=False)
     manifest = {"net": net_name, "groups": list(SPECIALIST_SETTINGS[args.groups]), "settings": args.groups,
                 "pretrained": str(Path(args.pretrained).resolve()) if args.pretrained else None,
                 "columns": {g: group_columns(k) for g, k in SPECIALIST_SETTINGS[args.groups].items()},
                 "epochs_scale": args.epochs_scale, "seed": args.seed, "split": args.split}
-    manifest_path = folder / "manifest.json"
-    if manifest_path.is_file():
-        before = json.loads(manifest_path.read_text())
+    if (folder / "manifest.json").is_file():
+        before = read_manifest(folder)
         changed = [k for k in manifest if k in before and before[k] != manifest[k]]  # older: fewer keys
         if changed:
             raise DataError(f"{folder} holds specialists made with another {changed[0]} ({before.get(changed[0])}); "
                             "choose another --out")
-    else:
-        folder.mkdir(parents=True, exist_ok=True)
-        write_text(manifest_path, json.dumps(manifest, indent=2) + "\n")
     return folder, manifest
+
+
+def check_start(args, manifest, groups):
+    """Everything that would stop a specialist early, checked before the folder is written: enough rows
+    for each group, and a pretrained run whose layers fit the net."""
+    import nets as all_nets
+    from facial_keypoints.preflight import check_rows
+    from facial_keypoints.runs import load_run
+    from facial_keypoints.training import copy_all_but_output_layer
+
+    net = all_nets.load(manifest["net"])
+    data_dir = find_data_dir(args.data, quiet=True)
+    check_rows(data_dir, net.RECIPE, [manifest["columns"][group] for group in groups], args.split)
+    if args.pretrained and groups:
+        copy_all_but_output_layer(load_run(args.pretrained)[0], net.build(len(manifest["columns"][groups[0]])))
+
+
+def start_folder(folder, manifest):
+    """Make the specialists folder and write its manifest, once."""
+    from facial_keypoints.runs import write_text
+
+    if not (folder / "manifest.json").is_file():
+        folder.mkdir(parents=True, exist_ok=True)
+        write_text(folder / "manifest.json", json.dumps(manifest, indent=2) + "\n")
 
 
 def train_here(args, folder, manifest, groups):
@@ -86,7 +116,7 @@ def train_here(args, folder, manifest, groups):
 
     from facial_keypoints.checkpoints import has_checkpoint
     from facial_keypoints.data import load_training
-    from facial_keypoints.runs import load_run
+    from facial_keypoints.runs import load_run, read_config
     from facial_keypoints.specialists import default_epochs
     from facial_keypoints.training import has_columns, train
 
@@ -106,8 +136,9 @@ def train_here(args, folder, manifest, groups):
                         pretrained=pretrained, resume=has_checkpoint(folder / group), pipeline=args.pipeline,
                         split=args.split)
         keras.backend.clear_session()
-        if json.loads((run_dir / "config.json").read_text())["interrupted"]:
-            raise DataError(f"Ctrl-C: stopped after {group} (saved as it was); re-run to train the others")
+        if read_config(run_dir)["interrupted"]:
+            print(f"Ctrl-C: stopped after {group} (saved as it was); re-run to train the others", file=sys.stderr)
+            sys.exit(130)
 
 
 def train_in_processes(args, groups):
@@ -149,12 +180,17 @@ def report(args, folder, manifest):
 
 def main():
     parser, args = parse_args()
-    folder, manifest = start_folder(args, parser)
+    check_positive(parser, jobs=args.jobs, devices=args.devices)
+    if not 0 < args.epochs_scale < float("inf"):
+        parser.error(f"--epochs-scale: expected a positive number, got {args.epochs_scale}")
+    folder, manifest = plan_folder(args, parser)
     wanted = args.only.split(",") if args.only else manifest["groups"]
     unknown = [g for g in wanted if g not in manifest["groups"]]
     if unknown:
         parser.error(f"--only: no group {unknown[0]!r} in {args.groups} ({', '.join(manifest['groups'])})")
     todo = [g for g in wanted if not (folder / g / "model.keras").is_file()]
+    check_start(args, manifest, todo)
+    start_folder(folder, manifest)
     for group in sorted(set(wanted) - set(todo), key=wanted.index):
         print(f"{group}: done already ({folder / group})")
     started = time.perf_counter()
@@ -172,3 +208,6 @@ if __name__ == "__main__":
         main()
     except DataError as error:
         sys.exit(f"error: {error}")
+    except KeyboardInterrupt:
+        print("\ninterrupted (Ctrl-C)", file=sys.stderr)
+        sys.exit(130)

@@ -1,9 +1,10 @@
 """Kaggle submission CSVs: from a run, averaged from several, or scored against known answers.
 
+    python submit.py                                        # the shipped model, its best inference
     python submit.py --run runs/net7-...                    # -> submissions/net7-....csv
     python submit.py --run runs/net7-... --tta flip         # average with the mirrored prediction
     python submit.py --runs runs/net13-a runs/net13-b --tta flip   # ensemble: average the runs' predictions
-    python submit.py --average a.csv b.csv [--weights 2 1]  # blend submissions
+    python submit.py --average a.csv b.csv [--weights 2 1]  # blend submissions (checked against IdLookupTable.csv)
     python submit.py --score sub.csv --solution answers.csv [--lookup IdLookupTable.csv]
 """
 import argparse
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from facial_keypoints.data import DataError, find_data_dir, load_lookup, load_test
 from facial_keypoints.keypoints import COLUMNS
+from facial_keypoints.paths import output_file
 
 
 def from_runs(args):
@@ -21,28 +23,32 @@ def from_runs(args):
     from facial_keypoints.runs import load_full_predictor, predict_pixels
     from facial_keypoints.submission import lookup_locations, write_submission
 
+    run_dirs = [args.run] if args.run else args.runs
+    name = Path(args.run).resolve().name if args.run else f"ensemble-of-{len(run_dirs)}"
+    name += "-tta" if args.tta else ""
+    out = output_file(args.out or Path("submissions") / f"{name}.csv", "--out")
+    predictors = [load_full_predictor(run_dir) for run_dir in run_dirs]  # a damaged run fails before the data load
     data_dir = find_data_dir(args.data)
     lookup = load_lookup(data_dir / "IdLookupTable.csv")
     test = load_test(data_dir)
-    run_dirs = [args.run] if args.run else args.runs
-    predictions = np.mean([predict_pixels(load_full_predictor(run_dir), test["images"], COLUMNS, args.tta)
-                           for run_dir in run_dirs], axis=0)
+    predictions = np.mean([predict_pixels(predictor, test["images"], COLUMNS, args.tta) for predictor in predictors],
+                          axis=0)
     locations = lookup_locations(lookup, test["image_ids"], predictions)
-    name = Path(args.run).resolve().name if args.run else f"ensemble-of-{len(run_dirs)}"
-    name += "-tta" if args.tta else ""
-    out = Path(args.out or Path("submissions") / f"{name}.csv")
     out.parent.mkdir(parents=True, exist_ok=True)
     write_submission(out, lookup[0], locations, lookup[0])
     return out
 
 
 def averaged(args):
+    """The weighted mean of submissions, each checked against the lookup table (--lookup, else the data's)."""
     from facial_keypoints.submission import average_submissions, write_submission
 
-    row_ids, locations = average_submissions(args.average, args.weights)
-    out = Path(args.out or "submissions/average.csv")
+    out = output_file(args.out or "submissions/average.csv", "--out")
+    lookup_path = Path(args.lookup) if args.lookup else find_data_dir(args.data) / "IdLookupTable.csv"
+    lookup_ids = load_lookup(lookup_path)[0]
+    row_ids, locations = average_submissions(args.average, args.weights, lookup_ids, str(lookup_path))
     out.parent.mkdir(parents=True, exist_ok=True)
-    write_submission(out, row_ids, locations, row_ids)
+    write_submission(out, row_ids, locations, lookup_ids)
     return out
 
 
@@ -54,18 +60,24 @@ def scored(args):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    task = parser.add_mutually_exclusive_group(required=True)
-    task.add_argument("--run", help="a run folder (train.py) or a specialists folder (specialists.py)")
+    task = parser.add_mutually_exclusive_group()
+    task.add_argument("--run", help="a run folder (train.py) or a specialists folder (specialists.py); "
+                                    "default: the shipped model (models/shipped) with the TTA it records")
     task.add_argument("--runs", nargs="+", metavar="RUN", help="run folders whose predictions to average")
     task.add_argument("--average", nargs="+", metavar="CSV", help="submissions to average")
     task.add_argument("--score", metavar="CSV", help="a submission to score against --solution")
     parser.add_argument("--tta", choices=["flip"], help="test-time augmentation (with --run/--runs)")
     parser.add_argument("--weights", nargs="+", type=float, help="one weight per --average input")
     parser.add_argument("--solution", help="RowId,Location answers, or with --lookup a training-format CSV")
-    parser.add_argument("--lookup", help="the IdLookupTable.csv that goes with a training-format --solution")
-    parser.add_argument("--data", help="folder with test.csv/.zip and IdLookupTable.csv (default: $FKD_DATA, else ./data)")
+    parser.add_argument("--lookup", help="the IdLookupTable.csv that --average inputs must match (default: the data "
+                                         "folder's), or that goes with a training-format --solution")
+    parser.add_argument("--data", help="folder with test.csv/.zip and IdLookupTable.csv (default: $FKD_DATA, else ./data, else the embedded faces)")
     parser.add_argument("--out", help="where to write the submission CSV")
     args = parser.parse_args()
+    if not (args.run or args.runs or args.average or args.score):
+        from facial_keypoints.data import SHIPPED_MODEL
+        from facial_keypoints.runs import best_tta
+        args.run, args.tta = SHIPPED_MODEL, args.tta or best_tta(SHIPPED_MODEL)
     if args.run or args.runs:
         print(f"wrote {from_runs(args)}")
     elif args.average:
@@ -81,3 +93,6 @@ if __name__ == "__main__":
         main()
     except DataError as error:
         sys.exit(f"error: {error}")
+    except KeyboardInterrupt:
+        print("\ninterrupted (Ctrl-C)", file=sys.stderr)
+        sys.exit(130)

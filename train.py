@@ -7,6 +7,9 @@
     python train.py --net net6 --impute knn # every row, its missing keypoints filled from similar faces
     python train.py --net net6 --pipeline plain   # the study's NumPy flip batches instead of the fast path
     KERAS_BACKEND=jax python train.py --net net12 --devices 4   # data-parallel over 4 accelerators
+
+Exit status: 0 when the run finished, 1 with one line `error: ...` for a bad argument or bad data,
+130 when Ctrl-C stopped the run (the run folder is still written, with the best weights so far).
 """
 import argparse
 import dataclasses
@@ -15,6 +18,8 @@ from pathlib import Path
 
 import nets
 from facial_keypoints.data import DataError, find_data_dir
+from facial_keypoints.paths import output_folder
+from facial_keypoints.preflight import check_positive, check_rows, remove_failed_start
 
 
 def list_nets():
@@ -46,21 +51,27 @@ def main():
     parser.add_argument("--net", help="which nets/NAME.py to train, e.g. net6")
     parser.add_argument("--list", action="store_true", help="list the nets and exit")
     parser.add_argument("--epochs", type=int, help="override the recipe's epochs (schedules span these)")
-    parser.add_argument("--data", help="folder with Kaggle's files (default: $FKD_DATA, else ./data)")
+    parser.add_argument("--data", help="folder with Kaggle's files (default: $FKD_DATA, else ./data, else the embedded faces)")
     parser.add_argument("--out", default="runs", help="where run folders go (default: runs)")
-    parser.add_argument("--seed", type=int, default=0, help="seed for weights, shuffling and flips")
+    parser.add_argument("--seed", type=int, help="seed for weights, shuffling and flips (default: 0)")
     parser.add_argument("--checkpoint-every", type=int, default=25, metavar="N", help="epochs between checkpoints")
     parser.add_argument("--resume", metavar="RUN_DIR", help="continue this unfinished run from its last checkpoint")
     parser.add_argument("--impute", choices=["none", "median", "knn"], default="none",
                         help="train on every row, missing keypoints filled this way (default: the recipe's rows)")
+    parser.add_argument("--no-ledger", action="store_true", help="do not add the finished run to results/runs.csv")
     add_speed_options(parser)
     args = parser.parse_args()
+    check_positive(parser, epochs=args.epochs, checkpoint_every=args.checkpoint_every, devices=args.devices)
     if args.devices > 1:
         from facial_keypoints.training import use_devices
         use_devices(args.devices)
     if args.list:
         return list_nets()
     if args.resume:
+        given = [f"--{name}" for name in ("net", "epochs", "seed") if getattr(args, name) is not None]
+        if given:
+            parser.error(f"--resume continues the run with the net, epochs and seed it was started with; "
+                         f"leave out {' and '.join(given)}")
         return resume(args)
     if not args.net:
         parser.error("give --net NAME (see --list)")
@@ -74,10 +85,19 @@ def main():
     if args.impute != "none":
         recipe = dataclasses.replace(recipe, all_rows=True, impute=args.impute)
 
-    from facial_keypoints.training import train
-    run_dir = train(net, find_data_dir(args.data), args.out, recipe, args.seed, checkpoint_every=args.checkpoint_every,
-                    pipeline=args.pipeline, split=args.split or "rows")
-    print(f"wrote {run_dir}")
+    from facial_keypoints.training import train, unused_name
+
+    out = output_folder(args.out, "--out", make=False)
+    data_dir = find_data_dir(args.data)
+    check_rows(data_dir, recipe, split=args.split or "rows")
+    name = unused_name(out, args.net)
+    try:
+        run_dir = train(net, data_dir, out, recipe, args.seed or 0, checkpoint_every=args.checkpoint_every,
+                        pipeline=args.pipeline, split=args.split or "rows", name=name)
+    except BaseException:
+        remove_failed_start(out / name)
+        raise
+    record(run_dir, args)
 
 
 def resume(args):
@@ -92,7 +112,22 @@ def resume(args):
                     state["seed"], state["columns"], state["train_rows"], name=run_dir.name,
                     checkpoint_every=args.checkpoint_every, resume=True, pipeline=state.get("pipeline", "fast"),
                     split=state.get("split", "rows"))
-    print(f"wrote {run_dir}")
+    record(run_dir, args)
+
+
+def record(run_dir, args):
+    """Say what was written, and add the run to the ledger (results/runs.csv) unless it was interrupted."""
+    from facial_keypoints.ledger import append_run, ledger_path
+    from facial_keypoints.runs import read_config
+
+    config = read_config(run_dir)
+    print(f"wrote {run_dir}: validation RMSE {config['val_rmse_px']:.3f} px (mean shape "
+          f"{config['mean_shape_val_rmse_px']:.3f} px) in {config['seconds'] / 60:.1f} min")
+    if config["interrupted"]:
+        print(f"interrupted by Ctrl-C after epoch {config['epochs_run']}: {run_dir} holds the best weights so far "
+              "(exit status 130)", file=sys.stderr)
+        sys.exit(130)
+    append_run(ledger_path(args.no_ledger), config)
 
 
 if __name__ == "__main__":
@@ -100,3 +135,6 @@ if __name__ == "__main__":
         main()
     except DataError as error:
         sys.exit(f"error: {error}")
+    except KeyboardInterrupt:
+        print("\ninterrupted (Ctrl-C)", file=sys.stderr)
+        sys.exit(130)

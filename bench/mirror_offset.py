@@ -23,7 +23,7 @@ from facial_keypoints.training import examples, validation_mask  # noqa: E402
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("runs", nargs="+", help="run folders (or specialists folders)")
-    parser.add_argument("--data", help="data folder (default: $FKD_DATA, else ./data)")
+    parser.add_argument("--data", help="data folder (default: $FKD_DATA, else ./data, else the embedded faces)")
     args = parser.parse_args()
     training = load_training(find_data_dir(args.data))
     print("| run | val RMSE px | mirrored RMSE px | mean x error px | mirrored mean x error px |\n|---|---|---|---|---|")

@@ -39,7 +39,7 @@ def main():
     parser.add_argument("--epochs", type=int, default=5, help="epochs per net and pipeline (at least 2)")
     parser.add_argument("--all-rows", action="store_true", help="train on every row (masked loss), not the complete ones")
     parser.add_argument("--devices", type=int, default=1, help="data-parallel over this many devices (JAX)")
-    parser.add_argument("--data", help="data folder (default: $FKD_DATA, else ./data)")
+    parser.add_argument("--data", help="data folder (default: $FKD_DATA, else ./data, else the embedded faces)")
     args = parser.parse_args()
     if args.devices > 1:
         use_devices(args.devices)

@@ -21,7 +21,7 @@ from facial_keypoints.training import SPLITS, has_columns, near_duplicate_groups
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", help="data folder (default: $FKD_DATA, else ./data)")
+    parser.add_argument("--data", help="data folder (default: $FKD_DATA, else ./data, else the embedded faces)")
     args = parser.parse_args()
     data_dir = find_data_dir(args.data)
     training, test = load_training(data_dir), load_test(data_dir)

@@ -38,18 +38,18 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--nets", default=",".join(PUBLISHED), help="comma-separated net names")
     parser.add_argument("--epochs", type=int, help="REDUCED run: this many epochs for every net")
-    parser.add_argument("--data", help="data folder (default: $FKD_DATA, else ./data)")
+    parser.add_argument("--data", help="data folder (default: $FKD_DATA, else ./data, else the embedded faces)")
     parser.add_argument("--out", default="runs/bench", help="where the run folders go")
     args = parser.parse_args()
 
     device = accelerator() or f"CPU ({platform.processor() or platform.machine()})"
     mode = "full recipes" if args.epochs is None else f"REDUCED: {args.epochs} epochs per net, not the recipes"
-    rows = []
+    rows, data_dir = [], find_data_dir(args.data)
     for name in args.nets.split(","):
         net = nets.load(name)
         recipe = net.RECIPE if args.epochs is None else dataclasses.replace(net.RECIPE, epochs=args.epochs)
         started = time.perf_counter()
-        run = train(net, find_data_dir(args.data), args.out, recipe, verbose=0)
+        run = train(net, data_dir, args.out, recipe)
         config = json.loads((run / "config.json").read_text())
         rows.append((name, config["epochs_run"], config["seconds_per_epoch"], time.perf_counter() - started,
                      config["val_rmse_px"], config["mean_shape_val_rmse_px"], *PUBLISHED.get(name, (None, None))))

@@ -35,7 +35,7 @@ def training_seconds(run_dir):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("runs", nargs="+", help="run folders and specialists folders")
-    parser.add_argument("--data", help="data folder (default: $FKD_DATA, else ./data)")
+    parser.add_argument("--data", help="data folder (default: $FKD_DATA, else ./data, else the embedded faces)")
     parser.add_argument("--out", default="submissions", help="where the submissions go")
     args = parser.parse_args()
     splits = {run_split(run) for run in args.runs}

@@ -13,7 +13,9 @@ import keras
 import numpy as np
 
 from facial_keypoints.data import DataError
-from facial_keypoints.runs import write_text
+from facial_keypoints.runs import load_model_file, read_json, write_text
+
+RESTART = "start the run again without --resume"
 
 
 class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
@@ -79,16 +81,22 @@ def has_checkpoint(run_dir):
 
 def latest_checkpoint(run_dir):
     """The newest complete checkpoint folder of an unfinished run; a clear error if there is none."""
+    if not Path(run_dir).exists() and not unfinished_folder(run_dir).exists():
+        raise DataError(f"{run_dir}: not found (nor its unfinished folder {unfinished_folder(run_dir).name})")
     if not has_checkpoint(run_dir):
         if Path(run_dir, "config.json").is_file():
             raise DataError(f"{run_dir}: this run finished already; nothing to resume")
         raise DataError(f"{run_dir}: no checkpoint to resume from (none was written before it stopped)")
-    return unfinished_folder(run_dir) / json.loads((unfinished_folder(run_dir) / "checkpoint.json").read_text())["latest"]
+    pointer = unfinished_folder(run_dir) / "checkpoint.json"
+    latest = read_json(pointer, RESTART).get("latest")
+    if not isinstance(latest, str) or not latest.startswith("checkpoint-") or "/" in latest or "\\" in latest:
+        raise DataError(f"{pointer}: damaged, no checkpoint named in it; {RESTART}")
+    return unfinished_folder(run_dir) / latest
 
 
 def read_state(run_dir):
     """How an unfinished run was started (net, recipe, seed, ...) and how far it got."""
-    return json.loads((latest_checkpoint(run_dir) / "state.json").read_text())
+    return read_json(latest_checkpoint(run_dir) / "state.json", RESTART)
 
 
 def load_checkpoint(run_dir):
@@ -98,5 +106,5 @@ def load_checkpoint(run_dir):
     if (folder / "best.npz").is_file():
         with np.load(folder / "best.npz", allow_pickle=False) as saved:
             best = [saved[f"arr_{i}"] for i in range(len(saved.files))]
-    state = json.loads((folder / "state.json").read_text())
-    return keras.saving.load_model(folder / "model.keras"), state, best
+    state = read_json(folder / "state.json", RESTART)
+    return load_model_file(folder / "model.keras", RESTART), state, best

@@ -1,7 +1,7 @@
 """Kaggle's files -> arrays: find the data folder, read and check the CSVs, cache parsed pixels.
 
 Every problem with a user's file is a DataError whose one-line message names the file, the row
-and the column; the command-line scripts print it and exit with status 2.
+and the column; the command-line scripts print it and exit with status 1.
 """
 import csv
 import hashlib
@@ -9,9 +9,11 @@ import io
 import math
 import os
 import re
+import shutil
 import sys
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +21,14 @@ import numpy as np
 from facial_keypoints.keypoints import COLUMNS, IMAGE_SIZE
 
 PIXELS = IMAGE_SIZE * IMAGE_SIZE
+ROOT = Path(__file__).resolve().parents[1]
+EMBEDDED = ROOT / "data" / "ytf-fkd"  # real faces that ship with the repository (README there)
+# The model that ships with the repository (bench/ship.py puts a finished run there): the default of
+# predict.py, submit.py and specialists.py --pretrained. Its config.json says how it was made.
+SHIPPED_MODEL = ROOT / "models" / "shipped"
+LOCAL_DATA = Path("data")  # where a user puts Kaggle's own files
+COMPETITION_ZIP = "facial-keypoints-detection.zip"
+KAGGLE_FILES = ("training.csv", "training.zip", "test.csv", "test.zip", "IdLookupTable.csv", COMPETITION_ZIP)
 CACHE_VERSION = "1"
 FOUR_DIGITS = re.compile(r"\d{4,}")
 csv.field_size_limit(sys.maxsize)  # an Image field is about 35 kB
@@ -28,9 +38,68 @@ class DataError(Exception):
     """A problem with the user's data files, worth one line and no traceback."""
 
 
-def find_data_dir(data_arg=None):
-    """--data DIR, else $FKD_DATA, else ./data/."""
-    return Path(data_arg or os.environ.get("FKD_DATA") or "data")
+def find_data_dir(data_arg=None, quiet=False):
+    """The data folder: --data DIR, else $FKD_DATA, else ./data/ when Kaggle's own files are there, else
+    the ytf-fkd faces embedded in the repository. Kaggle's competition download (the zip of zips) is
+    unpacked once into the cache. Says on stderr which folder is in use."""
+    if data_arg:
+        folder, why = Path(data_arg), "--data"
+    elif os.environ.get("FKD_DATA"):
+        folder, why = Path(os.environ["FKD_DATA"]), "$FKD_DATA"
+    elif any((LOCAL_DATA / name).is_file() for name in KAGGLE_FILES):
+        folder, why = LOCAL_DATA, "Kaggle's files in ./data/"
+    else:
+        folder, why = EMBEDDED, "embedded; --data DIR or $FKD_DATA for your own"
+    if not folder.is_dir():
+        raise DataError(f"{folder} (from {why}): no such folder; it should hold Kaggle's training.zip, test.zip "
+                        f"and IdLookupTable.csv, or {COMPETITION_ZIP}")
+    if (folder / COMPETITION_ZIP).is_file() and not any((folder / f"{stem}.{kind}").is_file()
+                                                         for stem in ("training", "test") for kind in ("csv", "zip")):
+        folder = unpack_competition_zip(folder / COMPETITION_ZIP)
+    verify_checksums(folder)
+    if not quiet:
+        print(f"data: {folder} ({why})", file=sys.stderr, flush=True)
+    return folder
+
+
+def unpack_competition_zip(path):
+    """Kaggle's download as it comes (training.zip, test.zip and the CSVs in one zip) -> a cache folder
+    holding its members, made once per download (keyed on its size and time) and written whole."""
+    stat = path.stat()
+    key = hashlib.sha256(f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()[:20]
+    folder = cache_dir() / f"kaggle-{key}"
+    if folder.is_dir():
+        return folder
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    building = Path(tempfile.mkdtemp(dir=folder.parent, prefix=".kaggle-"))
+    try:
+        with zipfile.ZipFile(path) as archive:
+            wanted = [n for n in archive.namelist() if Path(n).name in KAGGLE_FILES + ("SampleSubmission.csv",)]
+            if not any(Path(n).name.startswith("training.") for n in wanted):
+                raise DataError(f"{path}: expected Kaggle's training.zip inside, found {archive.namelist()[:6]}")
+            for name in wanted:
+                (building / Path(name).name).write_bytes(archive.read(name))
+        os.replace(building, folder)
+    except (zipfile.BadZipFile, OSError, zlib.error) as error:
+        raise DataError(f"{path}: not a readable zip file ({error})") from None
+    finally:
+        shutil.rmtree(building, ignore_errors=True)
+    return folder
+
+
+def verify_checksums(folder):
+    """A folder that ships a SHA256SUMS list (the embedded data) must match it: a damaged or half-copied
+    file is named, not parsed into wrong faces."""
+    sums = folder / "SHA256SUMS"
+    if not sums.is_file():
+        return
+    for line in sums.read_text().splitlines():
+        expected, name = line.split(maxsplit=1)
+        path = folder / name.lstrip("*")
+        if not path.is_file():
+            raise DataError(f"{path}: missing (listed in {sums}); restore it with: git checkout -- {path}")
+        if hashlib.sha256(path.read_bytes()).hexdigest() != expected:
+            raise DataError(f"{path}: damaged (its sha256 differs from {sums}); restore it with: git checkout -- {path}")
 
 
 def open_kaggle_csv(data_dir, stem):
@@ -54,8 +123,8 @@ def _read_kaggle_csv(data_dir, stem):
                     raise DataError(f"{zipped}: expected exactly one .csv inside, found {members}")
                 text = archive.read(members[0]).decode("utf-8-sig", errors="replace")
                 return text, f"{zipped}:{members[0]}"
-        except (zipfile.BadZipFile, OSError) as error:
-            raise DataError(f"{zipped}: not a readable zip file ({error})") from None
+        except (zipfile.BadZipFile, OSError, zlib.error) as error:
+            raise DataError(f"{zipped}: not a readable zip file ({error}); download it again") from None
     raise DataError(f"{plain}: not found (nor {zipped.name}); download Kaggle's files into {data_dir}/ "
                     "or point --data / $FKD_DATA at them")
 
@@ -69,8 +138,8 @@ def read_rows(text, source, expected_header, optional_last=False):
         rows = list(csv.reader(io.StringIO(text, newline="")))
     else:  # the same rows as csv.reader for unquoted text, three times faster on a 240 MB file
         rows = [line.removesuffix("\r").split(",") for line in text.split("\n")]
-        if rows[-1] == [""]:
-            rows.pop()
+    while rows and rows[-1] in ([], [""]):  # blank lines at the end (and the split after the last newline)
+        rows.pop()
     if not rows:
         raise DataError(f"{source}: empty file (expected the header {','.join(expected_header)})")
     header = rows[0]
@@ -94,7 +163,8 @@ def parse_keypoint(text, source, row, column):
     if text.strip() == "":
         return math.nan
     try:
-        value = float(text)
+        plain = text.isascii() and "_" not in text  # float() reads "1_0" as 10 and Arabic digits as ours
+        value = float(text) if plain else math.nan
     except ValueError:
         value = math.nan
     if not 0.0 <= value <= IMAGE_SIZE:  # also rejects nan and inf
@@ -149,8 +219,11 @@ def _cached(data_dir, stem, parse):
     key = hashlib.sha256(f"{CACHE_VERSION}|{source.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()[:20]
     path = cache_dir() / f"{stem}-{key}.npz"
     if path.is_file():
-        with np.load(path, allow_pickle=False) as saved:
-            return {name: saved[name] for name in saved.files}
+        try:
+            with np.load(path, allow_pickle=False) as saved:
+                return {name: saved[name] for name in saved.files}
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as error:  # cut off or overwritten
+            print(f"note: the cache {path} is damaged ({error}); rebuilding it", file=sys.stderr)
     arrays = parse()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -199,11 +272,25 @@ def load_test(data_dir):
         image_ids = np.array([parse_positive_int(row[0], source, number, "ImageId")
                               for number, row in enumerate(rows, start=1)])
         return {"image_ids": image_ids, "images": parse_pixels([row[1] for row in rows], source)}
-    return _cached(data_dir, "test", parse)
+    test = _cached(data_dir, "test", parse)
+    reject_duplicates(test["image_ids"], lambda: _read_kaggle_csv(Path(data_dir), "test")[1], "ImageId")
+    return test
+
+
+def reject_duplicates(ids, source, column):
+    """A clear error at the first id that an earlier row has already; source: the file's name, or a function
+    that gives it (the name is only needed for the error)."""
+    seen = {}
+    for number, value in enumerate(np.asarray(ids).tolist(), start=1):
+        if value in seen:
+            name = source() if callable(source) else source
+            raise DataError(f"{name}, row {number} (line {number + 1}), column '{column}': {column} {value} again "
+                            f"(first at row {seen[value]}); each {column} must appear once")
+        seen[value] = number
 
 
 def parse_positive_int(text, source, row, column):
-    if not text.strip().isdigit() or int(text) < 1:
+    if not re.fullmatch(r"\s*[0-9]+\s*", text) or int(text) < 1:
         raise DataError(f"{source}, row {row} (line {row + 1}), column '{column}': "
                         f"expected a positive integer, got {text[:40]!r}")
     return int(text)
@@ -220,4 +307,5 @@ def load_lookup(path):
             raise DataError(f"{path}, row {number} (line {number + 1}), column 'FeatureName': "
                             f"expected one of Kaggle's 30 keypoint columns, got {feature[:40]!r}")
         features.append(feature)
+    reject_duplicates(row_ids, path, "RowId")
     return np.array(row_ids), np.array(image_ids), features

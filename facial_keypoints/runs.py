@@ -3,6 +3,7 @@ import csv
 import json
 import os
 import tempfile
+import zipfile
 from pathlib import Path
 
 import keras
@@ -45,25 +46,69 @@ def write_csv(path, header, rows):
     write_atomic(path, write)
 
 
+def save_inference_model(model, path):
+    """model.keras of a finished run: architecture and weights, no optimizer state (a third of the size;
+    checkpoints keep the optimizer for --resume). Keras writes the optimizer of a compiled model, so
+    save an uncompiled model over the same layers."""
+    keras.Model(model.inputs, model.outputs, name=model.name).save(path)
+
+
+RETRAIN = "the run folder is damaged: train it again, or restore it from a copy"
+
+
+def read_json(path, fix=RETRAIN):
+    """A JSON object from a file that this toolkit wrote; a damaged one is named, with what to do."""
+    try:
+        value = json.loads(Path(path).read_bytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise DataError(f"{path}: damaged, not readable JSON ({error}); {fix}") from None
+    if not isinstance(value, dict):
+        raise DataError(f"{path}: damaged, expected a JSON object; {fix}")
+    return value
+
+
+def load_model_file(path, fix=RETRAIN):
+    """keras.saving.load_model (safe mode kept) of a .keras file; a cut-off or damaged one is named."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            damaged = archive.testzip()
+    except (zipfile.BadZipFile, OSError, EOFError) as error:
+        raise DataError(f"{path}: damaged, not a complete .keras file ({error}); {fix}") from None
+    if damaged is not None:
+        raise DataError(f"{path}: damaged ({damaged} inside fails its checksum); {fix}")
+    try:
+        return keras.saving.load_model(path)
+    except (ValueError, KeyError, OSError) as error:
+        raise DataError(f"{path}: could not be loaded ({str(error).splitlines()[0][:200]}); {fix}") from None
+
+
 def read_config(run_dir):
     """config.json of a run folder, without loading its model."""
     run_dir = Path(run_dir)
     if not (run_dir / "config.json").is_file() or not (run_dir / "model.keras").is_file():
         raise DataError(f"{run_dir}: not a run folder (expected config.json and model.keras from train.py)")
-    return json.loads((run_dir / "config.json").read_text())
+    return read_json(run_dir / "config.json")
 
 
 def run_split(run_dir):
     """The validation split ("rows" or "clips") a run or specialists folder was trained with."""
     manifest = Path(run_dir) / "manifest.json"
-    config = json.loads(manifest.read_text()) if manifest.is_file() else read_config(run_dir)
-    return config.get("split", "rows")  # folders from before splits were named: rows
+    if manifest.is_file():
+        from facial_keypoints.specialists import read_manifest
+        return read_manifest(run_dir).get("split", "rows")
+    return read_config(run_dir).get("split", "rows")  # folders from before splits were named: rows
+
+
+def best_tta(run_dir):
+    """The test-time augmentation a run recorded as its better inference (bench/ship.py), else None."""
+    config_path = Path(run_dir) / "config.json"
+    return read_json(config_path).get("tta") if config_path.is_file() else None
 
 
 def load_run(run_dir):
     """(model, config) of a run folder."""
     config = read_config(run_dir)
-    return keras.saving.load_model(Path(run_dir) / "model.keras"), config
+    return load_model_file(Path(run_dir) / "model.keras"), config
 
 
 def load_predictor(run_dir):

@@ -1,9 +1,11 @@
 """Pictures of a run: its worst validation faces, learning curves beside other runs, error per keypoint.
 
     python -m facial_keypoints.show runs/net6-... [--compare runs/net5-... runs/net4-...] [--out DIR]
+    python -m facial_keypoints.show models/shipped --test-faces docs/test-faces.png   # the README picture
 
 Writes worst_faces.png (true keypoints green, predicted red, worst first: that is how bad labels
-are found), curves.png and keypoint_errors.png into DIR (default: RUN_DIR/show).
+are found), curves.png and keypoint_errors.png into DIR (default: RUN_DIR/show). --test-faces draws
+the predictions (with the run's recorded TTA) on the first test faces, whose answers are withheld.
 """
 import argparse
 import csv
@@ -16,9 +18,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from facial_keypoints.data import DataError, find_data_dir, load_training  # noqa: E402
+from facial_keypoints.data import DataError, find_data_dir, load_test, load_training  # noqa: E402
 from facial_keypoints.keypoints import COLUMNS, KEYPOINTS  # noqa: E402
-from facial_keypoints.runs import load_full_predictor, predict_pixels, run_split, write_atomic  # noqa: E402
+from facial_keypoints.runs import best_tta, load_full_predictor, predict_pixels, run_split, write_atomic  # noqa: E402
 from facial_keypoints.training import examples, validation_mask  # noqa: E402
 
 
@@ -75,13 +77,31 @@ def keypoint_errors(true, predicted, path):
     save(fig, path)
 
 
+def test_faces(images, predicted, path, count=8):
+    """A row of test faces with the predicted keypoints: what the model does on people it never saw."""
+    fig, axes = plt.subplots(1, count, figsize=(1.3 * count, 1.45))
+    for ax, image, points in zip(axes, images, predicted):
+        ax.imshow(image.reshape(96, 96), cmap="gray", vmin=0, vmax=255)
+        ax.scatter(points[0::2], points[1::2], s=5, c="red", linewidths=0)
+        ax.axis("off")
+    fig.subplots_adjust(left=0, right=1, top=1, bottom=0, wspace=0.03)
+    write_atomic(path, lambda tmp: fig.savefig(tmp, format="png", dpi=80))
+    plt.close(fig)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("run", help="run folder (or specialists folder)")
     parser.add_argument("--compare", nargs="*", default=[], help="more run folders for the learning curves")
-    parser.add_argument("--data", help="data folder (default: $FKD_DATA, else ./data)")
+    parser.add_argument("--data", help="data folder (default: $FKD_DATA, else ./data, else the embedded faces)")
     parser.add_argument("--out", help="where the PNGs go (default: RUN/show)")
+    parser.add_argument("--test-faces", metavar="PNG", help="instead: draw the predictions on 8 test faces into PNG")
     args = parser.parse_args()
+    if args.test_faces:
+        images = load_test(find_data_dir(args.data))["images"][:8]
+        test_faces(images, predict_pixels(load_full_predictor(args.run), images, COLUMNS, best_tta(args.run)),
+                   args.test_faces)
+        return print(f"wrote {args.test_faces}")
 
     out = Path(args.out or Path(args.run) / "show")
     out.mkdir(parents=True, exist_ok=True)

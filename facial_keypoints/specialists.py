@@ -3,13 +3,16 @@
 The groups are written by keypoint name; their columns and flip pairs follow from the names, so a
 group can never pair an eye corner with an eyebrow.
 """
-import json
+import re
+from pathlib import Path
 
 import numpy as np
 
 from facial_keypoints.data import DataError
 from facial_keypoints.keypoints import COLUMNS, KEYPOINTS
-from facial_keypoints.runs import load_run, scaled_predictor
+from facial_keypoints.runs import load_run, read_json, scaled_predictor
+
+GROUP_NAME = re.compile(r"[A-Za-z0-9_]+")  # a group is a folder inside the specialists folder: no / or ..
 
 NOURI6 = {
     "eye_centers": ("left_eye_center", "right_eye_center"),
@@ -55,9 +58,24 @@ def aggregate(parts):
     return predict_scaled
 
 
+def read_manifest(folder):
+    """manifest.json of a specialists folder, its group names checked before they are joined into paths."""
+    path = Path(folder) / "manifest.json"
+    fix = "the specialists folder is damaged: choose another --out, or restore it from a copy"
+    manifest = read_json(path, fix)
+    groups = manifest.get("groups")
+    if not isinstance(groups, list) or not groups:
+        raise DataError(f"{path}: damaged, expected a list of groups; {fix}")
+    for group in groups:
+        if not isinstance(group, str) or not GROUP_NAME.fullmatch(group):
+            raise DataError(f"{path}: group {str(group)[:40]!r} is not a plain name (letters, digits, _); {fix}")
+    return manifest
+
+
 def load_specialists(folder):
     """predict_scaled over all 30 columns from a specialists folder (manifest.json + one run per group)."""
-    manifest = json.loads((folder / "manifest.json").read_text())
+    folder = Path(folder)
+    manifest = read_manifest(folder)
     missing = [g for g in manifest["groups"] if not (folder / g / "model.keras").is_file()]
     if missing:
         raise DataError(f"{folder}: specialists {', '.join(missing)} not trained yet; re-run specialists.py to finish")

@@ -1,7 +1,8 @@
 """Kaggle submissions: fill IdLookupTable's rows from predictions, check, write, average, score."""
 import numpy as np
 
-from facial_keypoints.data import DataError, load_keypoint_table, load_lookup, load_text, parse_keypoint, read_rows
+from facial_keypoints.data import (DataError, load_keypoint_table, load_lookup, load_text, parse_keypoint,
+                                   parse_positive_int, read_rows)
 from facial_keypoints.keypoints import COLUMNS, IMAGE_SIZE
 from facial_keypoints.runs import write_csv
 
@@ -42,10 +43,7 @@ def read_submission(path):
     row_ids = np.empty(len(rows), np.int64)
     locations = np.empty(len(rows))
     for number, (row_id, location) in enumerate(rows, start=1):
-        if not row_id.strip().isdigit():
-            raise DataError(f"{path}, row {number} (line {number + 1}), column 'RowId': "
-                            f"expected a positive integer, got {row_id[:40]!r}")
-        row_ids[number - 1] = int(row_id)
+        row_ids[number - 1] = parse_positive_int(row_id, path, number, "RowId")
         locations[number - 1] = parse_keypoint(location, path, number, "Location")
     if np.isnan(locations).any():
         at = int(np.argmax(np.isnan(locations)))
@@ -53,19 +51,38 @@ def read_submission(path):
     return row_ids, locations
 
 
-def average_submissions(paths, weights=None):
-    """Weighted mean of several submissions that share the same RowIds, in the same order."""
+def align_submission(row_ids, locations, expected_row_ids, name, lookup_name="the lookup table"):
+    """The locations in the lookup table's RowId order: every RowId it lists exactly once, no other."""
+    first_row = {}
+    for number, row_id in enumerate(row_ids.tolist(), start=1):
+        if row_id in first_row:
+            raise DataError(f"{name}, row {number}: RowId {row_id} again (first at row {first_row[row_id]})")
+        first_row[row_id] = number
+    expected = set(expected_row_ids.tolist())
+    extra = [(n, r) for r, n in first_row.items() if r not in expected]
+    if extra:
+        raise DataError(f"{name}, row {extra[0][0]}: RowId {extra[0][1]} is not in {lookup_name}")
+    missing = [r for r in expected_row_ids.tolist() if r not in first_row]
+    if missing:
+        raise DataError(f"{name}: no row for RowId {missing[0]} ({len(missing)} of the {len(expected_row_ids)} "
+                        f"RowIds of {lookup_name} missing)")
+    return locations[[first_row[r] - 1 for r in expected_row_ids.tolist()]]
+
+
+def average_submissions(paths, weights=None, expected_row_ids=None, lookup_name="the lookup table"):
+    """Weighted mean of several submissions, each checked against the lookup table's RowIds
+    (expected_row_ids; default: the first file's) and put in its order."""
     weights = np.ones(len(paths)) if weights is None else np.asarray(weights, dtype=float)
-    if len(weights) != len(paths) or (weights < 0).any() or weights.sum() <= 0:
-        raise DataError(f"--weights: expected {len(paths)} non-negative numbers, not all zero")
-    first_ids, total = None, 0.0
+    if len(weights) != len(paths) or not np.isfinite(weights).all() or (weights < 0).any() or weights.sum() <= 0:
+        raise DataError(f"--weights: expected {len(paths)} non-negative numbers, not all zero, "
+                        f"got {' '.join(f'{w:g}' for w in weights)}")
+    total = 0.0
     for path, weight in zip(paths, weights):
         row_ids, locations = read_submission(path)
-        if first_ids is None:
-            first_ids = row_ids
-        check_submission(row_ids, locations, first_ids, str(path))
-        total = total + weight * locations
-    return first_ids, total / weights.sum()
+        if expected_row_ids is None:
+            expected_row_ids, lookup_name = row_ids, str(path)
+        total = total + weight * align_submission(row_ids, locations, expected_row_ids, str(path), lookup_name)
+    return expected_row_ids, total / weights.sum()
 
 
 def score(submission, solution):

@@ -20,7 +20,9 @@ from facial_keypoints.impute import impute
 from facial_keypoints.keypoints import COLUMNS, mirror_permutation, scale
 from facial_keypoints.losses import masked_mse
 from facial_keypoints.optim import AdjustVariable, EpochStats, ScheduledSGD
-from facial_keypoints.runs import keypoint_rmse_rows, plot_curves, predict_pixels, rmse, scaled_predictor, write_csv, write_text
+from facial_keypoints.progress import Progress, command, commit, hardware
+from facial_keypoints.runs import (keypoint_rmse_rows, plot_curves, predict_pixels, rmse, save_inference_model,
+                                   scaled_predictor, write_csv, write_text)
 
 SPLITS = ("rows", "clips")
 
@@ -145,7 +147,7 @@ def make_optimizer(recipe):
 
 
 def fit(model, recipe, train_images, train_targets, val_images, val_targets, columns, seed=0,
-        verbose="auto", log=None, resume=None, pipeline="fast"):
+        verbose=True, log=None, resume=None, pipeline="fast"):
     """model.fit with the recipe: flips and augmentation, linear learning-rate/momentum schedules,
     early stopping, the masked loss (targets are scaled, NaN where missing).
 
@@ -187,16 +189,16 @@ def fit(model, recipe, train_images, train_targets, val_images, val_targets, col
     if recipe.optimizer == "sgd":
         schedules.append(AdjustVariable("momentum", *recipe.momentum, recipe.epochs))
     callbacks = [*schedules, EpochStats(), ctrl_c, *([early_stopping] if early_stopping else []), log]
-    if verbose == "auto":
-        verbose = 1 if sys.stdout.isatty() else 2
-    trainer.fit(batches, validation_data=validation, epochs=recipe.epochs, callbacks=callbacks, verbose=verbose,
+    if verbose:  # our line per epoch (elapsed, ETA, the long-run estimate) instead of Keras' per-step bar
+        callbacks.append(Progress(model.name, recipe.epochs, epochs_done))
+    trainer.fit(batches, validation_data=validation, epochs=recipe.epochs, callbacks=callbacks, verbose=0,
                 initial_epoch=epochs_done)
     log.interrupted = ctrl_c.interrupted
     return log.rows
 
 
 def train(net, data_dir, out_dir="runs", recipe=None, seed=0, columns=COLUMNS, train_rows=None,
-          verbose="auto", name=None, pretrained=None, checkpoint_every=25, resume=False, pipeline="fast",
+          verbose=True, name=None, pretrained=None, checkpoint_every=25, resume=False, pipeline="fast",
           split="rows"):
     """Train nets/NAME.py on data_dir; returns the run folder (written complete, or not at all).
 
@@ -204,7 +206,7 @@ def train(net, data_dir, out_dir="runs", recipe=None, seed=0, columns=COLUMNS, t
     any of them; the recipe's impute fills the gaps of the training rows first).
     train_rows: optional cap on the number of training rows (a quick look, or a test).
     name: the run folder's name in out_dir (default: net-date-time).
-    pretrained: a model whose weights start every layer but the output layer.
+    pretrained: a model whose weights start every layer but the output head.
     checkpoint_every: epochs between checkpoints; resume=True continues from the latest one.
     pipeline: "fast" or "plain" (see fit); split: "rows" or "clips" (see validation_mask).
     """
@@ -260,6 +262,7 @@ def train(net, data_dir, out_dir="runs", recipe=None, seed=0, columns=COLUMNS, t
         "val_rmse_px": rmse(predicted, val_keypoints),
         "mean_shape_val_rmse_px": rmse(mean_shape, val_keypoints),
         "created": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "command": command(), "commit": commit(), "hardware": hardware(),
     }
     write_run_folder(unfinished, run_dir, model, config, history, predicted, val_keypoints)
     return run_dir
@@ -272,19 +275,23 @@ def unused_name(out_dir, net_name):
 
 
 def copy_all_but_output_layer(source, model):
-    """Start model from source's weights; only the output layer (whose size differs) keeps its own."""
-    pairs = list(zip(source.layers, model.layers))[:-1]
-    if len(source.layers) != len(model.layers) or any(
-            [w.shape for w in a.weights] != [w.shape for w in b.weights] for a, b in pairs):
+    """Start model from source's weights: every layer of the same shapes; the head at the end (the output
+    layer, or a heatmap net's per-keypoint maps), whose size follows the number of columns, keeps its own."""
+    shapes = lambda layer: [w.shape for w in layer.weights]  # noqa: E731
+    with_weights = [i for i, layer in enumerate(model.layers) if layer.weights]
+    differ = [i for i in with_weights if i >= len(source.layers) or shapes(source.layers[i]) != shapes(model.layers[i])]
+    head = differ or with_weights[-1:]
+    if len(source.layers) != len(model.layers) or differ != with_weights[len(with_weights) - len(differ):]:
         raise DataError(f"the pretrained model ({source.name}) does not have the layers of {model.name}")
-    for a, b in pairs:
-        b.set_weights(a.get_weights())
+    for i in with_weights:
+        if i not in head:
+            model.layers[i].set_weights(source.layers[i].get_weights())
 
 
 def write_run_folder(unfinished, run_dir, model, config, history, predicted, val_keypoints):
     """Write the run's files into its unfinished folder, drop the checkpoints, rename it: a run
     folder is complete or absent."""
-    model.save(unfinished / "model.keras")
+    save_inference_model(model, unfinished / "model.keras")
     write_text(unfinished / "config.json", json.dumps(config, indent=2) + "\n")
     columns = list(history[0])
     write_csv(unfinished / "history.csv", columns, [[row.get(c, math.nan) for c in columns] for row in history])

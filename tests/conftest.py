@@ -11,23 +11,20 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 def private_cache(tmp_path_factory):
     """Parsed-array caches of a test session go to a temporary folder, not the user's ~/.cache."""
     os.environ["FKD_CACHE"] = str(tmp_path_factory.mktemp("cache"))
+    os.environ["FKD_LEDGER"] = str(tmp_path_factory.mktemp("ledger") / "runs.csv")  # not the repository's ledger
 
 
 @pytest.fixture(scope="session")
 def ytf_dir():
-    """The benchmark data: $FKD_DATA, else ../shared/data/ytf-fkd beside the checkout."""
-    path = Path(os.environ.get("FKD_DATA") or ROOT.parent / "shared" / "data" / "ytf-fkd")
-    if not (path / "training.zip").is_file():
-        pytest.skip(f"no ytf-fkd data at {path}")
-    return path
+    """The real faces that ship with the repository (data/ytf-fkd)."""
+    from facial_keypoints.data import EMBEDDED
+    return EMBEDDED
 
 
 @pytest.fixture(scope="session")
 def kaggle_dir():
-    path = ROOT.parent / "shared" / "data" / "kaggle-fkd"
-    if not (path / "IdLookupTable.csv").is_file():
-        pytest.skip(f"no Kaggle label files at {path}")
-    return path
+    """Kaggle's own lookup table, sample submission and label rows (data/kaggle-fkd; no pixels)."""
+    return ROOT / "data" / "kaggle-fkd"
 
 
 def short_net1_recipe():

@@ -57,6 +57,21 @@ def test_specialist_starts_from_the_pretrained_weights_except_the_output_layer()
 
 
 @pytest.mark.jax
+def test_a_heatmap_specialist_starts_from_everything_but_the_per_keypoint_maps():
+    net = nets.load("net16")
+    keras.utils.set_random_seed(1)
+    pretrained = net.build(30)
+    keras.utils.set_random_seed(2)
+    specialist = net.build(6)
+    copy_all_but_output_layer(pretrained, specialist)
+    maps = [i for i, layer in enumerate(specialist.layers) if layer.weights][-1]
+    for i, (source, layer) in enumerate(zip(pretrained.layers, specialist.layers)):
+        for a, b in zip(source.get_weights(), layer.get_weights()):
+            assert np.array_equal(a, b) != (i == maps)
+    assert specialist.layers[maps].get_weights()[0].shape[-1] == 3 and specialist.output_shape == (None, 6)
+
+
+@pytest.mark.jax
 def test_aggregation_puts_each_specialist_output_in_its_column():
     groups = SPECIALIST_SETTINGS["nouri6"].values()
 

@@ -122,11 +122,11 @@ def test_ctrl_c_stops_after_the_epoch_and_writes_a_complete_run_folder(ytf_dir, 
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
     for line in process.stdout:
-        if line.startswith("Epoch 3/"):
+        if line.startswith("epoch 3/"):
             process.send_signal(signal.SIGINT)
             break
     out, err = process.communicate(timeout=120)
-    assert process.returncode == 0, err
+    assert process.returncode == 130, err  # as shells report Ctrl-C; the run folder is still complete
     assert "Ctrl-C: stopping after this epoch" in err and "Traceback" not in err
     (run_dir,) = tmp_path.iterdir()
     config = check_run_folder(run_dir, ytf_dir)

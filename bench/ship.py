@@ -1,0 +1,55 @@
+"""Make a finished run the shipped model (models/shipped/, the default of predict.py, submit.py and
+specialists.py --pretrained): score it on its validation split plain and with flip TTA, record both
+and the better inference in its config.json, and copy the run folder there whole, replacing the last.
+
+    python bench/ship.py runs/net16-...
+"""
+import argparse
+import json
+import shutil
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from facial_keypoints.data import EMBEDDED, SHIPPED_MODEL, DataError, find_data_dir  # noqa: E402
+from facial_keypoints.evaluate import validation_rmse  # noqa: E402
+from facial_keypoints.runs import load_run, read_config, save_inference_model, write_text  # noqa: E402
+
+FILES = ("model.keras", "config.json", "history.csv", "curve.png", "keypoint_rmse.csv")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("run", help="a finished run folder from train.py, trained on the embedded data")
+    args = parser.parse_args()
+    config = read_config(args.run)
+    if Path(config["data"]).resolve() != EMBEDDED.resolve():
+        raise DataError(f"{args.run} was trained on {config['data']}, not the embedded {EMBEDDED}: "
+                        "the shipped model's numbers must be checkable on a fresh clone")
+    data_dir = find_data_dir(str(EMBEDDED))
+    plain, flipped = validation_rmse(args.run, data_dir), validation_rmse(args.run, data_dir, "flip")
+    config.update(data="data/ytf-fkd", val_rmse_px=plain, val_rmse_px_tta=flipped,
+                  tta="flip" if flipped < plain else None, shipped_from=Path(args.run).resolve().name)
+    building = SHIPPED_MODEL.parent / f".{SHIPPED_MODEL.name}.partial"
+    shutil.rmtree(building, ignore_errors=True)
+    building.mkdir(parents=True)
+    save_inference_model(load_run(args.run)[0], building / "model.keras")  # without optimizer state
+    for name in FILES[2:]:
+        shutil.copy2(Path(args.run) / name, building / name)
+    write_text(building / "config.json", json.dumps(config, indent=2) + "\n")
+    old = SHIPPED_MODEL.parent / f".{SHIPPED_MODEL.name}.old"
+    if SHIPPED_MODEL.exists():
+        SHIPPED_MODEL.rename(old)
+    building.rename(SHIPPED_MODEL)
+    shutil.rmtree(old, ignore_errors=True)
+    size = sum(p.stat().st_size for p in SHIPPED_MODEL.iterdir()) / 1e6
+    print(f"shipped {args.run} as {SHIPPED_MODEL}: validation RMSE {plain:.3f} px, with flip TTA {flipped:.3f} px "
+          f"({config['split']} split); {size:.1f} MB")
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except DataError as error:
+        sys.exit(f"error: {error}")

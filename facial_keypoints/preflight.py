@@ -1,0 +1,53 @@
+"""Checks at the command-line edge, before a run folder is made: numbers of epochs and rows."""
+import shutil
+
+import numpy as np
+
+from facial_keypoints.checkpoints import has_checkpoint, unfinished_folder
+from facial_keypoints.data import DataError, load_training
+from facial_keypoints.keypoints import COLUMNS
+
+KNN_DONORS = 10  # impute.impute's default neighbours: knn needs that many complete training rows
+
+
+def check_positive(parser, **options):
+    """parser.error for an option (--epochs, --checkpoint-every, ...) given as a whole number below 1."""
+    for name, value in options.items():
+        if value is not None and value < 1:
+            parser.error(f"--{name.replace('_', '-')}: expected a whole number of at least 1, got {value}")
+
+
+def check_rows(data_dir, recipe, column_sets=(COLUMNS,), split="rows", train_rows=None):
+    """Fail with the minimum stated when the data leave no training or no validation row for one of the
+    column sets, as train() would select them (training.examples, training.validation_mask)."""
+    from facial_keypoints.training import has_columns, validation_mask
+
+    training = load_training(data_dir)
+    is_val = validation_mask(training, split)
+    for columns in column_sets:
+        check_columns(data_dir, training, is_val, recipe, columns, train_rows)
+    complete = int((has_columns(training["keypoints"], COLUMNS) & ~is_val).sum())
+    if recipe.impute == "knn" and complete < KNN_DONORS:
+        raise DataError(f"{data_dir}: --impute knn needs at least {KNN_DONORS} complete training rows, "
+                        f"this data has {complete}")
+
+
+def check_columns(data_dir, training, is_val, recipe, columns, train_rows):
+    from facial_keypoints.training import examples
+
+    val_rows = len(examples(training, is_val, columns)[0])
+    present = ~np.isnan(training["keypoints"][:, [COLUMNS.index(c) for c in columns]])
+    usable = present.any(axis=1) if recipe.all_rows else present.all(axis=1)
+    fit_rows = int((usable & ~is_val).sum())
+    fit_rows = min(fit_rows, train_rows) if train_rows is not None else fit_rows
+    what = f"the {len(COLUMNS)} keypoint columns" if len(columns) == len(COLUMNS) else ", ".join(columns)
+    if val_rows < 1 or fit_rows < 1:
+        raise DataError(f"{data_dir}: {len(training['keypoints'])} rows give {fit_rows} training and {val_rows} "
+                        f"validation rows for {what}; at least 1 of each is needed (validation holds out a fifth "
+                        "of the complete rows, so at least 3 complete rows)")
+
+
+def remove_failed_start(run_dir):
+    """After a start that failed before its first checkpoint: remove the unfinished folder it made."""
+    if not has_checkpoint(run_dir):
+        shutil.rmtree(unfinished_folder(run_dir), ignore_errors=True)

@@ -1,0 +1,50 @@
+"""The model that ships in models/shipped: what it records is what it does on a fresh clone."""
+import json
+import os
+import subprocess
+import sys
+
+import cv2
+import keras
+import pytest
+import skimage.data
+
+from facial_keypoints.data import EMBEDDED, SHIPPED_MODEL
+from facial_keypoints.evaluate import validation_rmse
+from facial_keypoints.runs import read_config
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.jax
+
+
+def test_the_shipped_model_is_small_inference_only_and_says_how_it_was_made():
+    config = read_config(SHIPPED_MODEL)
+    for key in ("command", "seed", "commit", "epochs_run", "val_rmse_px", "val_rmse_px_tta", "hardware", "seconds"):
+        assert config.get(key) is not None, key
+    assert config["command"].startswith("python train.py --net ") and config["recipe"]["epochs"] >= config["epochs_run"]
+    assert config["data"] == "data/ytf-fkd" and config["split"] == "clips"
+    assert sum(p.stat().st_size for p in SHIPPED_MODEL.iterdir()) <= 10 * 2**20
+    model = keras.saving.load_model(SHIPPED_MODEL / "model.keras")
+    assert model.optimizer is None and model.output_shape == (None, 30)
+
+
+def test_the_shipped_model_reproduces_its_recorded_validation_rmse():
+    config = read_config(SHIPPED_MODEL)
+    assert validation_rmse(SHIPPED_MODEL, EMBEDDED) == pytest.approx(config["val_rmse_px"], abs=2e-3)
+    assert validation_rmse(SHIPPED_MODEL, EMBEDDED, "flip") == pytest.approx(config["val_rmse_px_tta"], abs=2e-3)
+    assert config["val_rmse_px"] < config["mean_shape_val_rmse_px"] / 2  # far better than the mean shape
+
+
+def test_predict_and_submit_use_the_shipped_model_with_no_arguments(tmp_path):
+    photo = tmp_path / "astronaut.png"
+    cv2.imwrite(str(photo), cv2.cvtColor(skimage.data.astronaut(), cv2.COLOR_RGB2BGR))
+    result = subprocess.run([sys.executable, "predict.py", photo, "--out", tmp_path], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    found = json.loads((tmp_path / "astronaut-keypoints.json").read_text())
+    assert found["run"] == str(SHIPPED_MODEL) and len(found["faces"]) == 1
+    out = tmp_path / "submission.csv"
+    result = subprocess.run([sys.executable, "submit.py", "--out", out], cwd=ROOT, capture_output=True, text=True,
+                            env={k: v for k, v in os.environ.items() if k != "FKD_DATA"})
+    assert result.returncode == 0, result.stderr
+    lines = out.read_text().splitlines()
+    assert lines[0] == "RowId,Location" and len(lines) - 1 == len((EMBEDDED / "IdLookupTable.csv").read_text().splitlines()) - 1
