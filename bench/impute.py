@@ -1,7 +1,7 @@
 """How well can missing keypoints be filled? Hide known values of complete rows in the real missing
 patterns, fill them, and print the error of each method.
 
-    python bench/impute.py                     # Kaggle's labels (../shared/data/kaggle-fkd) and ytf-fkd's
+    python bench/impute.py                     # Kaggle's labels (data/kaggle-fkd) and ytf-fkd's
     python bench/impute.py --labels FILE.csv   # any training-format CSV
 
 Each complete row gets the missing pattern of a randomly drawn incomplete row; it is filled from the
@@ -15,10 +15,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 
-from facial_keypoints.data import load_keypoint_table, load_training  # noqa: E402
+from facial_keypoints.data import EMBEDDED, ROOT, load_keypoint_table, load_training  # noqa: E402
 from facial_keypoints.impute import impute  # noqa: E402
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 METHODS = {"median": dict(method="median"), "knn, k=1": dict(method="knn", neighbours=1),
            "knn, k=5": dict(method="knn", neighbours=5), "knn, k=10 (default)": dict(method="knn"),
            "knn, k=20": dict(method="knn", neighbours=20),
@@ -49,8 +48,8 @@ def main():
     parser.add_argument("--labels", nargs="*", help="training-format CSVs (default: Kaggle's labels and ytf-fkd)")
     args = parser.parse_args()
     tables = {path: load_keypoint_table(path) for path in args.labels or []} or {
-        "kaggle-fkd": load_keypoint_table(SHARED / "kaggle-fkd" / "training_keypoints_only.csv"),
-        "ytf-fkd": load_training(SHARED / "ytf-fkd")["keypoints"]}
+        "kaggle-fkd": load_keypoint_table(ROOT / "data" / "kaggle-fkd" / "training_keypoints_only.csv"),
+        "ytf-fkd": load_training(EMBEDDED)["keypoints"]}
     results = {name: hide_and_fill(keypoints) for name, keypoints in tables.items()}
     print("RMSE in pixels of the hidden values (complete rows, real missing patterns, 5-fold)\n")
     print("| method | " + " | ".join(f"{name} ({rows} rows)" for name, (_, rows) in results.items()) + " |")

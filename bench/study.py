@@ -22,7 +22,7 @@ import nets  # noqa: E402
 from facial_keypoints.data import find_data_dir  # noqa: E402
 from facial_keypoints.training import train  # noqa: E402
 
-# Published validation RMSE in pixels on Kaggle's data (../shared/docs/anchors.md): Nouri's
+# Published validation RMSE in pixels on Kaggle's data (docs/anchors.md): Nouri's
 # tutorial for net1-net7, Bao & Dorairaj's incremental study for net1-net11.
 PUBLISHED = {"net1": (2.74, 2.53), "net2": (1.90, 1.90), "net3": (1.72, 1.69), "net4": (1.79, 1.84),
              "net5": (1.65, 1.66), "net6": (1.61, 1.60), "net7": (1.35, 1.35), "net9": (None, 1.34),

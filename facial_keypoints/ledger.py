@@ -1,6 +1,8 @@
 """results/runs.csv: one row per finished training or evaluation, appended by train.py,
 specialists.py and the bench scripts, so that every number in the docs names the run that made it.
 
+    python -m facial_keypoints.ledger runs/net16-...   # add finished runs made with --no-ledger
+
 Appending takes a lock file and rewrites the ledger atomically: two runs finishing at once both land,
 and a reader never sees half a row. A run that did not finish writes no row.
 """
@@ -55,7 +57,7 @@ def append(path, **row):
 
 
 def _cell(value):
-    return f"{value:.4f}" if isinstance(value, float) else str(value)
+    return f"{value:.4f}".rstrip("0").rstrip(".") if isinstance(value, float) else str(value)
 
 
 def append_run(path, config):
@@ -64,3 +66,15 @@ def append_run(path, config):
            split=config["split"], val_rmse_px=config["val_rmse_px"], rows=config["train_rows"],
            wall_s=round(config["seconds"], 1), s_per_epoch=round(config["seconds_per_epoch"], 2),
            hardware=config.get("hardware"), command=config.get("command"), commit=config.get("commit"))
+
+
+if __name__ == "__main__":
+    import sys
+
+    from facial_keypoints.runs import read_config
+    try:
+        for run in sys.argv[1:]:
+            append_run(ledger_path(), read_config(run))
+            print(f"added {run} to {ledger_path()}")
+    except DataError as error:
+        sys.exit(f"error: {error}")

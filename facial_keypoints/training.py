@@ -243,12 +243,16 @@ def train(net, data_dir, out_dir="runs", recipe=None, seed=0, columns=COLUMNS, t
               flush=True)
     run_args = {"net": net_name, "recipe": recipe.to_dict(), "seed": seed, "columns": list(columns),
                 "train_rows": train_rows, "data": str(Path(data_dir).resolve()),
-                "pipeline": pipeline, "split": split}
+                "pipeline": pipeline, "split": split, "command": command(), "commit": commit(), "hardware": hardware()}
+    if state:  # a resumed run was made by the command and code that started it
+        run_args.update({key: state[key] for key in ("command", "commit") if key in state})
     log = RunLog(unfinished, checkpoint_every, run_args, rows=state["history"] if state else ())
     started = time.perf_counter()
     history = fit(model, recipe, train_images, scale(train_keypoints), val_images, scale(val_keypoints), columns,
                   seed, verbose, log, (state, best_weights) if resume else None, pipeline)
     seconds = time.perf_counter() - started
+    if state:  # a resumed run: the epochs before its checkpoint count too
+        seconds += sum(row["seconds"] for row in state["history"])
 
     predicted = predict_pixels(scaled_predictor(model), val_images, columns)
     mean_shape = np.broadcast_to(np.nanmean(train_keypoints, axis=0), val_keypoints.shape)
@@ -262,7 +266,6 @@ def train(net, data_dir, out_dir="runs", recipe=None, seed=0, columns=COLUMNS, t
         "val_rmse_px": rmse(predicted, val_keypoints),
         "mean_shape_val_rmse_px": rmse(mean_shape, val_keypoints),
         "created": time.strftime("%Y-%m-%d %H:%M:%S"),
-        "command": command(), "commit": commit(), "hardware": hardware(),
     }
     write_run_folder(unfinished, run_dir, model, config, history, predicted, val_keypoints)
     return run_dir

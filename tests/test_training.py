@@ -179,6 +179,8 @@ def test_a_killed_run_resumes_with_its_schedule_and_a_complete_history(ytf_dir, 
     assert config["epochs_run"] == 200 and not unfinished.exists() and not config["interrupted"]
     rows = list(csv.DictReader((run_dir / "history.csv").open()))
     assert [int(r["epoch"]) for r in rows] == list(range(1, 201))
+    assert config["seconds"] >= sum(float(r["seconds"]) for r in rows)  # the epochs before the kill count too
+    assert config["command"] == "python -c"  # the command that started the run, not the --resume
     assert np.allclose([float(r["learning_rate"]) for r in rows], np.linspace(0.02, 0.002, 200), rtol=1e-5)
     assert np.allclose([float(r["momentum"]) for r in rows], np.linspace(0.9, 0.95, 200), rtol=1e-5)
     again = subprocess.run([sys.executable, "train.py", "--resume", str(run_dir)], cwd=ROOT, capture_output=True, text=True)
