@@ -137,10 +137,5 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except DataError as error:
-        sys.exit(f"error: {error}")
-    except KeyboardInterrupt:
-        print("\ninterrupted (Ctrl-C)", file=sys.stderr)
-        sys.exit(130)
+    from facial_keypoints.cli import run
+    run(main)

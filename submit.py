@@ -8,10 +8,9 @@
     python submit.py --score sub.csv --solution answers.csv [--lookup IdLookupTable.csv]
 """
 import argparse
-import sys
 from pathlib import Path
 
-from facial_keypoints.data import DataError, find_data_dir, load_lookup, load_test
+from facial_keypoints.data import find_data_dir, load_lookup, load_test
 from facial_keypoints.keypoints import COLUMNS
 from facial_keypoints.paths import output_file
 
@@ -89,10 +88,5 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except DataError as error:
-        sys.exit(f"error: {error}")
-    except KeyboardInterrupt:
-        print("\ninterrupted (Ctrl-C)", file=sys.stderr)
-        sys.exit(130)
+    from facial_keypoints.cli import run
+    run(main)

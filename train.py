@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 import nets
-from facial_keypoints.data import DataError, find_data_dir
+from facial_keypoints.data import find_data_dir
 from facial_keypoints.paths import output_folder
 from facial_keypoints.preflight import check_positive, check_rows, remove_failed_start
 
@@ -131,10 +131,5 @@ def record(run_dir, args):
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except DataError as error:
-        sys.exit(f"error: {error}")
-    except KeyboardInterrupt:
-        print("\ninterrupted (Ctrl-C)", file=sys.stderr)
-        sys.exit(130)
+    from facial_keypoints.cli import run
+    run(main)

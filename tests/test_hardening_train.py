@@ -109,3 +109,10 @@ def test_out_of_the_wrong_kind_is_one_clear_line(train_py, tmp_path):
         result = train_py("--net", "net1", "--epochs", "1", "--out", out)
         assert result.returncode == 1 and message in result.stderr and "Traceback" not in result.stderr
     assert a_file.read_text() == "mine"
+
+
+def test_a_folder_that_cannot_be_written_is_one_line_and_leaves_nothing(train_py, tmp_path):
+    data = tiny_data(tmp_path / "data", 5)
+    result = train_py("--net", "net1", "--epochs", "1", "--data", data, "--out", "/proc/fkd-runs", "--no-ledger")
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("error: /proc/fkd-runs")
