@@ -204,5 +204,5 @@ def main():
 
 
 if __name__ == "__main__":
-    from facial_keypoints.cli import run
-    run(main)
+    from facial_keypoints import cli
+    cli.run(main)

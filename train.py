@@ -131,5 +131,5 @@ def record(run_dir, args):
 
 
 if __name__ == "__main__":
-    from facial_keypoints.cli import run
-    run(main)
+    from facial_keypoints import cli
+    cli.run(main)

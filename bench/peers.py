@@ -402,8 +402,5 @@ def main():
 
 
 if __name__ == "__main__":
-    from facial_keypoints.data import DataError
-    try:
-        main()
-    except DataError as error:
-        sys.exit(f"error: {error}")
+    from facial_keypoints import cli
+    cli.run(main)

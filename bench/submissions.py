@@ -73,7 +73,5 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except DataError as error:
-        sys.exit(f"error: {error}")
+    from facial_keypoints import cli
+    cli.run(main)

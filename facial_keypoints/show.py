@@ -18,7 +18,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from facial_keypoints.data import DataError, find_data_dir, load_test, load_training  # noqa: E402
+from facial_keypoints.data import find_data_dir, load_test, load_training  # noqa: E402
 from facial_keypoints.keypoints import COLUMNS, KEYPOINTS  # noqa: E402
 from facial_keypoints.runs import best_tta, load_full_predictor, predict_pixels, run_split, write_atomic  # noqa: E402
 from facial_keypoints.training import examples, validation_mask  # noqa: E402
@@ -116,7 +116,5 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except DataError as error:
-        sys.exit(f"error: {error}")
+    from facial_keypoints import cli
+    cli.run(main)
