@@ -28,7 +28,6 @@ What it does (docs/peers.md has the mapping and the numbers):
 import argparse
 import importlib.util
 import os
-import platform
 import sys
 import time
 from pathlib import Path
@@ -38,6 +37,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 
 from facial_keypoints.keypoints import COLUMNS, IMAGE_SIZE, KEYPOINTS  # noqa: E402
+from facial_keypoints.progress import cpu_model  # noqa: E402
+from facial_keypoints.runs import rmse  # noqa: E402
 
 PEER_PACKAGES = ("dlib", "face_recognition_models", "mediapipe", "attr")  # attr: from attrs, which mediapipe imports
 REQUIREMENTS = Path(__file__).resolve().parents[1] / "requirements-peers.txt"
@@ -142,12 +143,6 @@ def calibrate(predicted, params, fallback=None):
     if fallback is not None:
         out = np.where(np.isnan(out), fallback, out)
     return out
-
-
-def rmse(predicted, true):
-    """Kaggle's metric over the known true values (as facial_keypoints.runs.rmse, without Keras)."""
-    known = ~np.isnan(true)
-    return float(np.sqrt(np.mean((predicted[known] - true[known]) ** 2)))
 
 
 def keypoint_rmse(predicted, true):
@@ -275,16 +270,6 @@ def model_files(run_dir):
     return sorted(Path(run_dir).rglob("*.keras"))
 
 
-def cpu_name():
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def pin_to_one_core(core):
     """Pin this process (and every thread it starts later) to one CPU core; set thread-count variables
     for the libraries that read them. Before Keras, TensorFlow, JAX or MediaPipe are imported."""
@@ -384,7 +369,7 @@ def main():
         rows.append((f"{label}, TTA {tta or 'none'}", predicted, seconds * 1e3, megabytes(model_files(run_dir))))
 
     print(f"\n{len(val_images)} complete validation faces of the clips split; peers calibrated on "
-          f"{len(train_images)} training rows; one CPU core ({cpu_name()}, core {core} of "
+          f"{len(train_images)} training rows; one CPU core ({cpu_model()}, core {core} of "
           f"{os.cpu_count()}); backend {keras.backend.backend()}\n")
     print("| model | val RMSE px | ms/face, 1 core (CPU time) | model MB |")
     print("|---|---|---|---|")

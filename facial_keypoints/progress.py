@@ -13,18 +13,21 @@ import keras
 LONG_RUN_S = 600  # warn when the recipe will take longer than this
 
 
+def cpu_model():
+    """The CPU's model name (Linux /proc/cpuinfo), else what platform says."""
+    try:
+        names = [line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")]
+    except OSError:  # not Linux
+        names = []
+    return names[0] if names else platform.processor() or platform.machine()
+
+
 def hardware():
     """What a reader needs to compare timings: the accelerator's name, or the CPU model and its cores."""
     accelerators = [d for d in keras.distribution.list_devices() if not d.lower().startswith("cpu")]
     if accelerators:
         return f"{len(accelerators)} x {accelerators[0]}"
-    model = platform.processor() or platform.machine()
-    try:
-        names = [line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")]
-        model = names[0] if names else model
-    except OSError:  # not Linux
-        pass
-    return f"{model}, {os.cpu_count()} cores"
+    return f"{cpu_model()}, {os.cpu_count()} cores"
 
 
 def duration(seconds):
