@@ -17,7 +17,7 @@ import json
 import sys
 from pathlib import Path
 
-from facial_keypoints.data import DataError
+from facial_keypoints.data import SHIPPED_MODEL, DataError
 
 # The Haar box is a little tighter than the Kaggle crop: widen it by this much around its centre.
 CROP_SCALE = 1.1
@@ -88,7 +88,6 @@ def main():
     import numpy as np
 
     from facial_keypoints.keypoints import COLUMNS
-    from facial_keypoints.data import SHIPPED_MODEL
     from facial_keypoints.paths import output_folder
     from facial_keypoints.runs import best_tta, load_full_predictor, predict_pixels, write_atomic, write_text
 

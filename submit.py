@@ -10,7 +10,7 @@
 import argparse
 from pathlib import Path
 
-from facial_keypoints.data import find_data_dir, load_lookup, load_test
+from facial_keypoints.data import SHIPPED_MODEL, find_data_dir, load_lookup, load_test
 from facial_keypoints.keypoints import COLUMNS
 from facial_keypoints.paths import output_file
 
@@ -74,7 +74,6 @@ def main():
     parser.add_argument("--out", help="where to write the submission CSV")
     args = parser.parse_args()
     if not (args.run or args.runs or args.average or args.score):
-        from facial_keypoints.data import SHIPPED_MODEL
         from facial_keypoints.runs import best_tta
         args.run, args.tta = SHIPPED_MODEL, args.tta or best_tta(SHIPPED_MODEL)
     if args.run or args.runs:
