@@ -118,7 +118,8 @@ def train_here(args, folder, manifest, groups):
     from facial_keypoints.data import load_training
     from facial_keypoints.runs import load_run, read_config
     from facial_keypoints.specialists import default_epochs
-    from facial_keypoints.training import has_columns, train
+    from facial_keypoints.splits import has_columns
+    from facial_keypoints.training import train
 
     if args.devices > 1:
         from facial_keypoints.training import use_devices
@@ -159,7 +160,7 @@ def report(args, folder, manifest):
     from facial_keypoints.data import load_training
     from facial_keypoints.keypoints import COLUMNS
     from facial_keypoints.runs import keypoint_rmse_rows, load_predictor, predict_pixels, write_csv, write_text
-    from facial_keypoints.training import examples, validation_mask
+    from facial_keypoints.splits import examples, validation_mask
 
     training = load_training(find_data_dir(args.data))
     images, keypoints = examples(training, validation_mask(training, args.split), COLUMNS)

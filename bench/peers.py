@@ -316,7 +316,7 @@ def main():
 
     core = pin_to_one_core(args.core)
     from facial_keypoints.data import SHIPPED_MODEL, find_data_dir, load_training
-    from facial_keypoints.training import examples, validation_mask
+    from facial_keypoints.splits import examples, validation_mask
     import keras
 
     training = load_training(find_data_dir(args.data))

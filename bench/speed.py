@@ -23,7 +23,8 @@ import nets  # noqa: E402
 from bench.study import accelerator  # noqa: E402
 from facial_keypoints.data import find_data_dir, load_training  # noqa: E402
 from facial_keypoints.keypoints import COLUMNS, scale  # noqa: E402
-from facial_keypoints.training import examples, fit, split_rows, use_devices  # noqa: E402
+from facial_keypoints.splits import examples, split_rows  # noqa: E402
+from facial_keypoints.training import fit, use_devices  # noqa: E402
 
 
 def time_epochs(net, recipe, data, pipeline):

@@ -16,7 +16,7 @@ import numpy as np  # noqa: E402
 
 from facial_keypoints.data import find_data_dir, load_test, load_training  # noqa: E402
 from facial_keypoints.keypoints import COLUMNS  # noqa: E402
-from facial_keypoints.training import SPLITS, has_columns, near_duplicate_groups, thumbnails, validation_mask  # noqa: E402
+from facial_keypoints.splits import SPLITS, has_columns, near_duplicate_groups, thumbnails, validation_mask  # noqa: E402
 
 
 def main():

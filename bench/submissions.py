@@ -22,7 +22,7 @@ from facial_keypoints.data import DataError, find_data_dir, load_lookup, load_te
 from facial_keypoints.keypoints import COLUMNS, IMAGE_SIZE  # noqa: E402
 from facial_keypoints.runs import load_full_predictor, predict_pixels, rmse, run_split  # noqa: E402
 from facial_keypoints.submission import lookup_locations, write_submission  # noqa: E402
-from facial_keypoints.training import examples, validation_mask  # noqa: E402
+from facial_keypoints.splits import examples, validation_mask  # noqa: E402
 
 
 def training_seconds(run_dir):

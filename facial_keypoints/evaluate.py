@@ -3,7 +3,7 @@ model's recorded numbers are made and checked."""
 from facial_keypoints.data import load_training
 from facial_keypoints.keypoints import COLUMNS
 from facial_keypoints.runs import load_full_predictor, predict_pixels, rmse, run_split
-from facial_keypoints.training import examples, validation_mask
+from facial_keypoints.splits import examples, validation_mask
 
 
 def validation_rmse(run_dir, data_dir, tta=None):

@@ -19,8 +19,8 @@ def check_positive(parser, **options):
 
 def check_rows(data_dir, recipe, column_sets=(COLUMNS,), split="rows", train_rows=None):
     """Fail with the minimum stated when the data leave no training or no validation row for one of the
-    column sets, as train() would select them (training.examples, training.validation_mask)."""
-    from facial_keypoints.training import has_columns, validation_mask
+    column sets, as train() would select them (splits.examples, splits.validation_mask)."""
+    from facial_keypoints.splits import has_columns, validation_mask
 
     training = load_training(data_dir)
     is_val = validation_mask(training, split)
@@ -33,7 +33,7 @@ def check_rows(data_dir, recipe, column_sets=(COLUMNS,), split="rows", train_row
 
 
 def check_columns(data_dir, training, is_val, recipe, columns, train_rows):
-    from facial_keypoints.training import examples
+    from facial_keypoints.splits import examples
 
     val_rows = len(examples(training, is_val, columns)[0])
     present = ~np.isnan(training["keypoints"][:, [COLUMNS.index(c) for c in columns]])

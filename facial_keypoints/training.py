@@ -21,79 +21,9 @@ from facial_keypoints.keypoints import COLUMNS, mirror_permutation, scale
 from facial_keypoints.losses import masked_mse
 from facial_keypoints.optim import AdjustVariable, EpochStats, ScheduledSGD
 from facial_keypoints.progress import Progress, command, commit, hardware
+from facial_keypoints.splits import examples, validation_mask
 from facial_keypoints.runs import (keypoint_rmse_rows, plot_curves, predict_pixels, rmse, save_inference_model,
                                    scaled_predictor, write_csv, write_text)
-
-SPLITS = ("rows", "clips")
-
-
-def split_rows(keypoints, val_fraction=0.2, seed=42, groups=None):
-    """Validation mask: a fixed 20% of the complete rows, and 20% of the incomplete ones.
-
-    The same mask serves every column subset, so a specialist never trains on an image that the
-    complete-row validation scores. groups: a group number per row (near_duplicate_groups); a group
-    then goes to one side whole. Without groups, rows are drawn one by one, as the study did.
-    """
-    rng = np.random.default_rng(seed)
-    complete = ~np.isnan(keypoints).any(axis=1)
-    is_val = np.zeros(len(keypoints), bool)
-    if groups is None:
-        for kind in (complete, ~complete):
-            rows = rng.permutation(np.flatnonzero(kind))
-            is_val[rows[:round(len(rows) * val_fraction)]] = True
-        return is_val
-    wanted = np.array([round(complete.sum() * val_fraction), round((~complete).sum() * val_fraction)])
-    taken = np.zeros(2, int)
-    for group in rng.permutation(np.unique(groups)):
-        rows = groups == group
-        counts = np.array([(rows & complete).sum(), (rows & ~complete).sum()])
-        if (taken + counts <= wanted).all():
-            is_val[rows], taken = True, taken + counts
-    return is_val
-
-
-def thumbnails(images):
-    """24x24 averages of the 96x96 images, mean removed, unit length: their dot products are correlations."""
-    thumbs = images.reshape(len(images), 24, 4, 24, 4).mean(axis=(2, 4)).reshape(len(images), -1)
-    thumbs = thumbs - thumbs.mean(axis=1, keepdims=True)
-    return thumbs / np.maximum(np.linalg.norm(thumbs, axis=1, keepdims=True), 1e-9)
-
-
-def near_duplicate_groups(images, threshold=0.9):
-    """A group number per image: images whose 24x24 thumbnails correlate above threshold, chained,
-    share one. On ytf-fkd these are mostly the frames of one video clip."""
-    thumbs = thumbnails(images)
-    similar = thumbs @ thumbs.T > threshold
-    groups = np.arange(len(images))
-    while True:  # every image takes the smallest group number among its similar images, until none changes
-        smallest = np.where(similar, groups[None, :], len(images)).min(axis=1)
-        if np.array_equal(smallest, groups):
-            return groups
-        groups = smallest
-
-
-def validation_mask(training, split="rows"):
-    """The validation rows of a split: "rows" (random rows, as the study) or "clips" (groups of
-    near-identical frames held out whole: the honest estimate on ytf-fkd, whose test people are unseen)."""
-    if split not in SPLITS:
-        raise DataError(f"unknown split {split!r}; choose one of {', '.join(SPLITS)}")
-    groups = near_duplicate_groups(training["images"]) if split == "clips" else None
-    return split_rows(training["keypoints"], groups=groups)
-
-
-def has_columns(keypoints, columns):
-    """Rows (of all 30 columns) where every one of columns is present."""
-    return ~np.isnan(keypoints[:, [COLUMNS.index(c) for c in columns]]).any(axis=1)
-
-
-def examples(training, rows, columns, complete=True):
-    """The given rows that have every one of columns (complete=False: any of them): uint8 images
-    (n, 96, 96, 1), keypoints in pixels (NaN where missing)."""
-    index = [COLUMNS.index(c) for c in columns]
-    present = ~np.isnan(training["keypoints"][:, index])
-    rows = rows & (present.all(axis=1) if complete else present.any(axis=1))
-    return training["images"][rows][..., None], training["keypoints"][rows][:, index]
-
 
 class StopOnCtrlC(keras.callbacks.Callback):
     """First Ctrl-C: finish the current epoch, then stop as if training had ended (best weights

@@ -13,7 +13,8 @@ ONE_THEN_TWO_DEVICES = """
 import dataclasses, json, keras, nets
 from facial_keypoints.data import load_training
 from facial_keypoints.keypoints import COLUMNS, scale
-from facial_keypoints.training import examples, fit, split_rows, use_devices
+from facial_keypoints.splits import examples, split_rows
+from facial_keypoints.training import fit, use_devices
 training = load_training({data!r})
 is_val = split_rows(training["keypoints"])
 train_images, train_keypoints = examples(training, ~is_val, COLUMNS)

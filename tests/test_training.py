@@ -13,7 +13,8 @@ import pytest
 import nets
 from facial_keypoints.data import DataError, load_training
 from facial_keypoints.runs import load_predictor, predict_pixels, rmse
-from facial_keypoints.training import examples, near_duplicate_groups, split_rows, train, validation_mask
+from facial_keypoints.splits import examples, near_duplicate_groups, split_rows, validation_mask
+from facial_keypoints.training import train
 from tests.conftest import ROOT, short_net1_recipe
 
 
@@ -195,7 +196,7 @@ def test_a_group_goes_to_one_side_whole():
     groups = rng.integers(0, 120, 600)
     is_val = split_rows(keypoints, groups=groups)
     assert all(len(set(is_val[groups == g])) == 1 for g in np.unique(groups))
-    assert 0.15 < is_val[400:].mean() <= 0.2 and 0.15 < is_val[:400].mean() <= 0.2
+    assert 0.15 < is_val[400:].mean() < 0.25 and 0.15 < is_val[:400].mean() < 0.25
 
 
 def test_the_clips_split_keeps_near_identical_frames_out_of_validation(ytf_dir):
