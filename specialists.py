@@ -26,9 +26,11 @@ from pathlib import Path
 import nets
 from facial_keypoints.data import SHIPPED_MODEL, DataError, find_data_dir
 from facial_keypoints.paths import output_folder
-from facial_keypoints.preflight import check_positive
+from facial_keypoints.preflight import check_positive, check_settings
 from facial_keypoints.specialists import read_manifest
 from train import add_speed_options
+
+PRETRAINED = "pretrained.weights.h5"  # in the specialists folder: the weights every specialist starts from
 
 
 def parse_args():
@@ -50,7 +52,8 @@ def parse_args():
 
 def plan_folder(args, parser):
     """The specialists folder and its manifest, nothing written yet; a re-run must ask for the same specialists."""
-    from facial_keypoints.runs import read_config, run_split
+    from facial_keypoints.predictors import run_split
+    from facial_keypoints.runs import read_config
     from facial_keypoints.specialists import SPECIALIST_SETTINGS, group_columns
 
     if args.pretrained:
@@ -68,8 +71,7 @@ def plan_folder(args, parser):
     else:
         parser.error("give --pretrained RUN_DIR (or --net NAME to train from scratch)")
     try:
-        if not hasattr(nets.load(net_name), "build"):
-            parser.error(f"{net_name} is not a single net")
+        nets.load(net_name)
     except ValueError as error:
         parser.error(str(error))
     folder = output_folder(args.out or default, "--out", make=False)
@@ -98,16 +100,21 @@ def check_start(args, manifest, groups):
     data_dir = find_data_dir(args.data, quiet=True)
     check_rows(data_dir, net.RECIPE, [manifest["columns"][group] for group in groups], args.split)
     if args.pretrained and groups:
-        copy_all_but_output_layer(load_run(args.pretrained)[0], net.build(len(manifest["columns"][groups[0]])))
+        pretrained = load_run(args.pretrained)[0]
+        copy_all_but_output_layer(pretrained, net.build(len(manifest["columns"][groups[0]])))
+        return pretrained
 
 
-def start_folder(folder, manifest):
-    """Make the specialists folder and write its manifest, once."""
-    from facial_keypoints.runs import write_text
+def start_folder(folder, manifest, pretrained=None):
+    """Make the specialists folder and write its manifest, once; and the pretrained run's weights, which
+    start every specialist, as a Keras weights file (no optimizer state; loadable into the same net)."""
+    from facial_keypoints.paths import write_atomic, write_text
 
     if not (folder / "manifest.json").is_file():
         folder.mkdir(parents=True, exist_ok=True)
         write_text(folder / "manifest.json", json.dumps(manifest, indent=2) + "\n")
+    if pretrained is not None and not (folder / PRETRAINED).is_file():
+        write_atomic(folder / PRETRAINED, pretrained.save_weights)
 
 
 def train_here(args, folder, manifest, groups):
@@ -116,16 +123,16 @@ def train_here(args, folder, manifest, groups):
 
     from facial_keypoints.checkpoints import has_checkpoint
     from facial_keypoints.data import load_training
-    from facial_keypoints.runs import load_run, read_config
+    from facial_keypoints.runs import read_config
     from facial_keypoints.specialists import default_epochs
     from facial_keypoints.splits import has_columns
     from facial_keypoints.training import train
 
-    if args.devices > 1:
-        from facial_keypoints.training import use_devices
-        use_devices(args.devices)
     net = nets.load(manifest["net"])
-    pretrained = load_run(args.pretrained)[0] if args.pretrained else None
+    pretrained = None
+    if args.pretrained:
+        pretrained = net.build(len(read_config(args.pretrained)["columns"]))
+        pretrained.load_weights(folder / PRETRAINED)
     keypoints = load_training(find_data_dir(args.data))["keypoints"]
     for group in groups:
         columns = manifest["columns"][group]
@@ -133,7 +140,7 @@ def train_here(args, folder, manifest, groups):
         epochs = default_epochs(rows, pretrained is not None, args.epochs_scale)
         recipe = dataclasses.replace(net.RECIPE, epochs=epochs, patience=200)
         print(f"{group}: {len(columns)} columns, {rows} rows, up to {epochs} epochs", flush=True)
-        run_dir = train(net, find_data_dir(args.data), folder, recipe, args.seed, columns, name=group,
+        run_dir = train(net, find_data_dir(args.data), folder, recipe, seed=args.seed, columns=columns, name=group,
                         pretrained=pretrained, resume=has_checkpoint(folder / group), pipeline=args.pipeline,
                         split=args.split)
         keras.backend.clear_session()
@@ -159,7 +166,9 @@ def report(args, folder, manifest):
     """Validation RMSE per keypoint of the aggregated specialists, beside the single net they started from."""
     from facial_keypoints.data import load_training
     from facial_keypoints.keypoints import COLUMNS
-    from facial_keypoints.runs import keypoint_rmse_rows, load_predictor, predict_pixels, write_csv, write_text
+    from facial_keypoints.predictors import load_predictor
+    from facial_keypoints.paths import write_csv, write_text
+    from facial_keypoints.runs import keypoint_rmse_rows, predict_pixels
     from facial_keypoints.splits import examples, validation_mask
 
     training = load_training(find_data_dir(args.data))
@@ -190,8 +199,16 @@ def main():
     if unknown:
         parser.error(f"--only: no group {unknown[0]!r} in {args.groups} ({', '.join(manifest['groups'])})")
     todo = [g for g in wanted if not (folder / g / "model.keras").is_file()]
-    check_start(args, manifest, todo)
-    start_folder(folder, manifest)
+    try:
+        for group in todo:
+            check_settings(nets.load(manifest["net"]).RECIPE, manifest["columns"][group], args.pipeline)
+        if args.devices > 1:
+            from facial_keypoints.fast import use_devices
+            use_devices(args.devices)
+    except ValueError as error:
+        parser.error(str(error))
+    pretrained = check_start(args, manifest, todo)
+    start_folder(folder, manifest, pretrained)
     for group in sorted(set(wanted) - set(todo), key=wanted.index):
         print(f"{group}: done already ({folder / group})")
     started = time.perf_counter()

@@ -10,7 +10,8 @@
 import argparse
 from pathlib import Path
 
-from facial_keypoints.data import SHIPPED_MODEL, find_data_dir, load_lookup, load_test
+from facial_keypoints.data import SHIPPED_MODEL, find_data_dir, load_test
+from facial_keypoints.tables import load_lookup
 from facial_keypoints.keypoints import COLUMNS
 from facial_keypoints.paths import output_file
 
@@ -19,7 +20,8 @@ def from_runs(args):
     """One run's predictions, or the mean of several runs' (an ensemble), each with the chosen TTA."""
     import numpy as np
 
-    from facial_keypoints.runs import load_full_predictor, predict_pixels
+    from facial_keypoints.predictors import load_full_predictor
+    from facial_keypoints.runs import predict_pixels
     from facial_keypoints.submission import lookup_locations, write_submission
 
     run_dirs = [args.run] if args.run else args.runs

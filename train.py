@@ -18,16 +18,14 @@ from pathlib import Path
 
 import nets
 from facial_keypoints.data import find_data_dir
+from facial_keypoints.keypoints import COLUMNS
 from facial_keypoints.paths import output_folder
-from facial_keypoints.preflight import check_positive, check_rows, remove_failed_start
+from facial_keypoints.preflight import check_positive, check_rows, check_settings, remove_failed_start
 
 
 def list_nets():
     for name in nets.names():
         net = nets.load(name)
-        if not hasattr(net, "build"):
-            print(f"{name:6} {net.__doc__.splitlines()[0]}")
-            continue
         r = net.RECIPE
         optimizer = (f"momentum {r.momentum[0]:g}->{r.momentum[1]:g}" if r.optimizer == "sgd"
                      else f"{r.optimizer} decay {r.weight_decay:g}")
@@ -63,8 +61,11 @@ def main():
     args = parser.parse_args()
     check_positive(parser, epochs=args.epochs, checkpoint_every=args.checkpoint_every, devices=args.devices)
     if args.devices > 1:
-        from facial_keypoints.training import use_devices
-        use_devices(args.devices)
+        from facial_keypoints.fast import use_devices
+        try:
+            use_devices(args.devices)
+        except ValueError as error:
+            parser.error(str(error))
     if args.list:
         return list_nets()
     if args.resume:
@@ -79,11 +80,13 @@ def main():
         net = nets.load(args.net)
     except ValueError as error:
         parser.error(str(error))
-    if not hasattr(net, "build"):
-        parser.error(f"{args.net}: {net.__doc__.strip()}")
     recipe = net.RECIPE if args.epochs is None else dataclasses.replace(net.RECIPE, epochs=args.epochs)
     if args.impute != "none":
         recipe = dataclasses.replace(recipe, all_rows=True, impute=args.impute)
+    try:
+        check_settings(recipe, COLUMNS, args.pipeline)
+    except ValueError as error:
+        parser.error(str(error))
 
     from facial_keypoints.training import train, unused_name
 
@@ -92,7 +95,7 @@ def main():
     check_rows(data_dir, recipe, split=args.split or "rows")
     name = unused_name(out, args.net)
     try:
-        run_dir = train(net, data_dir, out, recipe, args.seed or 0, checkpoint_every=args.checkpoint_every,
+        run_dir = train(net, data_dir, out, recipe, seed=args.seed or 0, checkpoint_every=args.checkpoint_every,
                         pipeline=args.pipeline, split=args.split or "rows", name=name)
     except BaseException:
         remove_failed_start(out / name)
@@ -109,7 +112,7 @@ def resume(args):
     run_dir = Path(args.resume)
     state = read_state(run_dir)
     run_dir = train(nets.load(state["net"]), args.data or state["data"], run_dir.parent, Recipe(**state["recipe"]),
-                    state["seed"], state["columns"], state["train_rows"], name=run_dir.name,
+                    seed=state["seed"], columns=state["columns"], train_rows=state["train_rows"], name=run_dir.name,
                     checkpoint_every=args.checkpoint_every, resume=True, pipeline=state.get("pipeline", "fast"),
                     split=state.get("split", "rows"))
     record(run_dir, args)

@@ -15,7 +15,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 
-from facial_keypoints.data import EMBEDDED, ROOT, load_keypoint_table, load_training  # noqa: E402
+from facial_keypoints.data import EMBEDDED, ROOT, load_training  # noqa: E402
+from facial_keypoints.tables import load_keypoint_table  # noqa: E402
 from facial_keypoints.impute import impute  # noqa: E402
 
 METHODS = {"median": dict(method="median"), "knn, k=1": dict(method="knn", neighbours=1),

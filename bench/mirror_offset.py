@@ -16,7 +16,8 @@ import numpy as np  # noqa: E402
 
 from facial_keypoints.data import find_data_dir, load_training  # noqa: E402
 from facial_keypoints.keypoints import COLUMNS, flip_images, flip_targets, scale, unscale  # noqa: E402
-from facial_keypoints.runs import load_full_predictor, predict_pixels, rmse, run_split  # noqa: E402
+from facial_keypoints.predictors import load_full_predictor, run_split  # noqa: E402
+from facial_keypoints.runs import predict_pixels, rmse  # noqa: E402
 from facial_keypoints.splits import examples, validation_mask  # noqa: E402
 
 

@@ -286,7 +286,8 @@ def pin_to_one_core(core):
 
 def score_ours(run_dir, val_images, val_true):
     """(predicted, CPU seconds per face, tta, split) of a run folder with its recorded TTA."""
-    from facial_keypoints.runs import best_tta, load_full_predictor, predict_pixels, run_split
+    from facial_keypoints.predictors import load_full_predictor, run_split
+    from facial_keypoints.runs import best_tta, predict_pixels
     predict_scaled = load_full_predictor(run_dir)
     tta = best_tta(run_dir)
     predict_pixels(predict_scaled, val_images[:8], COLUMNS, tta)  # warm-up: tracing, compilation

@@ -14,7 +14,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from facial_keypoints.data import EMBEDDED, SHIPPED_MODEL, DataError, find_data_dir  # noqa: E402
 from facial_keypoints.evaluate import validation_rmse  # noqa: E402
-from facial_keypoints.runs import load_run, read_config, save_inference_model, write_text  # noqa: E402
+from facial_keypoints.paths import write_text  # noqa: E402
+from facial_keypoints.runs import load_run, read_config, save_inference_model  # noqa: E402
 
 FILES = ("model.keras", "config.json", "history.csv", "curve.png", "keypoint_rmse.csv")
 

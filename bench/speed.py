@@ -24,7 +24,8 @@ from bench.study import accelerator  # noqa: E402
 from facial_keypoints.data import find_data_dir, load_training  # noqa: E402
 from facial_keypoints.keypoints import COLUMNS, scale  # noqa: E402
 from facial_keypoints.splits import examples, split_rows  # noqa: E402
-from facial_keypoints.training import fit, use_devices  # noqa: E402
+from facial_keypoints.fast import use_devices  # noqa: E402
+from facial_keypoints.training import fit  # noqa: E402
 
 
 def time_epochs(net, recipe, data, pipeline):
@@ -49,7 +50,7 @@ def main():
     is_val = split_rows(training["keypoints"])
     train_images, train_keypoints = examples(training, ~is_val, COLUMNS, complete=not args.all_rows)
     val_images, val_keypoints = examples(training, is_val, COLUMNS)
-    data = (train_images, scale(train_keypoints), val_images, scale(val_keypoints))
+    data = ((train_images, scale(train_keypoints)), (val_images, scale(val_keypoints)))
 
     rows = []
     for name in args.nets.split(","):

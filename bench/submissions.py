@@ -18,9 +18,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 
-from facial_keypoints.data import DataError, find_data_dir, load_lookup, load_test, load_training  # noqa: E402
+from facial_keypoints.data import DataError, find_data_dir, load_test, load_training  # noqa: E402
+from facial_keypoints.tables import load_lookup  # noqa: E402
 from facial_keypoints.keypoints import COLUMNS, IMAGE_SIZE  # noqa: E402
-from facial_keypoints.runs import load_full_predictor, predict_pixels, rmse, run_split  # noqa: E402
+from facial_keypoints.predictors import load_full_predictor, run_split  # noqa: E402
+from facial_keypoints.runs import predict_pixels, rmse  # noqa: E402
 from facial_keypoints.submission import lookup_locations, write_submission  # noqa: E402
 from facial_keypoints.splits import examples, validation_mask  # noqa: E402
 

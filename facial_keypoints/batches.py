@@ -2,7 +2,7 @@
 import keras
 import numpy as np
 
-from facial_keypoints.keypoints import flip_images, flip_targets, mirror_permutation
+from facial_keypoints.keypoints import flip_images, flip_targets, to_inputs
 
 
 class RowBatches(keras.utils.PyDataset):
@@ -48,13 +48,11 @@ class FlipBatches(RowBatches):
 
     def __init__(self, images, targets, columns, batch_size=128, flip=True, seed=0, **kwargs):
         super().__init__(np.arange(len(images)), batch_size, seed, **kwargs)
-        if flip:
-            mirror_permutation(columns)  # fail now, not mid-epoch, if the columns can't be mirrored
         self.images, self.targets, self.columns, self.flip = images, targets, list(columns), flip
 
     def __getitem__(self, index):
         rows = super().__getitem__(index)
-        images, targets = self.images[rows].astype("float32") / 255.0, self.targets[rows].copy()
+        images, targets = to_inputs(self.images[rows]), self.targets[rows].copy()
         if self.flip:
             half = self.rng.choice(len(rows), len(rows) // 2, replace=False)
             images[half] = flip_images(images[half])

@@ -13,7 +13,8 @@ import keras
 import numpy as np
 
 from facial_keypoints.data import DataError
-from facial_keypoints.runs import load_model_file, read_json, write_text
+from facial_keypoints.paths import write_text
+from facial_keypoints.runs import load_model_file, read_json
 
 RESTART = "start the run again without --resume"
 

@@ -2,7 +2,8 @@
 model's recorded numbers are made and checked."""
 from facial_keypoints.data import load_training
 from facial_keypoints.keypoints import COLUMNS
-from facial_keypoints.runs import load_full_predictor, predict_pixels, rmse, run_split
+from facial_keypoints.predictors import load_full_predictor, run_split
+from facial_keypoints.runs import predict_pixels, rmse
 from facial_keypoints.splits import examples, validation_mask
 
 

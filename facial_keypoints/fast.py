@@ -1,10 +1,12 @@
-"""The fast training path: the whole data set lives on the device, and a training step receives only
-row numbers. Gathering the batch, flipping and augmenting it, the net and the masked loss all run in
-the one compiled step: no per-batch image copies from the host, no per-batch NumPy work."""
+"""The device side of training. The fast path: the whole data set lives on the device, and a training
+step receives only row numbers. Gathering the batch, flipping and augmenting it, the net and the masked
+loss all run in the one compiled step: no per-batch image copies from the host, no per-batch NumPy work.
+And use_devices: data-parallel training over several accelerators."""
 import keras
 from keras import ops
 
 from facial_keypoints.augment import augment
+from facial_keypoints.keypoints import to_inputs
 from facial_keypoints.losses import masked_mse
 
 
@@ -23,7 +25,7 @@ class OnDevice(keras.Model):
         self.seed_generator = keras.random.SeedGenerator(seed)
 
     def call(self, rows, training=False):
-        images = ops.cast(ops.take(self.images, rows, axis=0), "float32") / 255.0
+        images = to_inputs(ops.cast(ops.take(self.images, rows, axis=0), "float32"))
         targets = ops.take(self.targets, rows, axis=0)
         if training:
             images, targets = augment(images, targets, self.columns, self.recipe, self.seed_generator)
@@ -36,3 +38,14 @@ class OnDevice(keras.Model):
 
     def set_weights(self, weights):
         self.net.set_weights(weights)
+
+
+def use_devices(count):
+    """Train data-parallel over the first `count` accelerators (Keras' distribution API, JAX backend):
+    every device holds the weights, each takes its share of every batch."""
+    if keras.backend.backend() != "jax":
+        raise ValueError(f"--devices needs KERAS_BACKEND=jax (this is {keras.backend.backend()})")
+    devices = keras.distribution.list_devices()
+    if count > len(devices):
+        raise ValueError(f"--devices {count}: only {len(devices)} device(s) visible ({', '.join(devices)})")
+    keras.distribution.set_distribution(keras.distribution.DataParallel(devices=devices[:count]))

@@ -31,13 +31,21 @@ IMAGE_SIZE = 96
 MIRROR_X = IMAGE_SIZE - 1
 
 
+UNIT_PX = IMAGE_SIZE / 2  # 48: a network target of 1 is this many pixels from the centre
+
+
 def scale(pixels):
     """Pixel coordinates -> network targets in about [-1, 1]."""
-    return (pixels - 48.0) / 48.0
+    return (pixels - UNIT_PX) / UNIT_PX
 
 
 def unscale(targets):
-    return targets * 48.0 + 48.0
+    return targets * UNIT_PX + UNIT_PX
+
+
+def to_inputs(images):
+    """Pixels 0..255 (a uint8 NumPy array, or a float32 backend tensor) -> the nets' float32 inputs in [0, 1]."""
+    return images / np.float32(255)
 
 
 def mirror_name(column):

@@ -1,7 +1,39 @@
-"""Where outputs go: a file or a folder the user named, checked before anything is computed or written."""
+"""Where outputs go: a file or a folder the user named, checked before anything is computed or written;
+and writing files atomically, so that a reader never sees half a file."""
+import os
+import tempfile
 from pathlib import Path
 
-from facial_keypoints.data import DataError
+import pandas as pd
+
+from facial_keypoints.tables import DataError
+
+UMASK = os.umask(0o022)
+os.umask(UMASK)
+
+
+def write_atomic(path, write):
+    """Call write(tmp_path), then rename tmp_path to path: readers never see half a file."""
+    path = Path(path)
+    suffix = "".join(path.suffixes[-2:])  # Keras insists on its own: ".weights.h5", ".keras"
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
+    os.close(fd)
+    os.chmod(tmp, 0o666 & ~UMASK)  # mkstemp makes 0600 files
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_text(path, text):
+    write_atomic(path, lambda tmp: Path(tmp).write_text(text))
+
+
+def write_csv(path, header, rows):
+    frame = pd.DataFrame(list(rows), columns=list(header))
+    write_atomic(path, lambda tmp: frame.to_csv(tmp, index=False, lineterminator="\n"))
 
 
 def _check_parents(path, what):

@@ -1,11 +1,11 @@
-"""Checks at the command-line edge, before a run folder is made: numbers of epochs and rows."""
+"""Checks at the command-line edge, before a run folder is made: numbers, settings and rows."""
 import shutil
 
 import numpy as np
 
 from facial_keypoints.checkpoints import has_checkpoint, unfinished_folder
 from facial_keypoints.data import DataError, load_training
-from facial_keypoints.keypoints import COLUMNS
+from facial_keypoints.keypoints import COLUMNS, mirror_permutation
 
 KNN_DONORS = 10  # impute.impute's default neighbours: knn needs that many complete training rows
 
@@ -15,6 +15,15 @@ def check_positive(parser, **options):
     for name, value in options.items():
         if value is not None and value < 1:
             parser.error(f"--{name.replace('_', '-')}: expected a whole number of at least 1, got {value}")
+
+
+def check_settings(recipe, columns, pipeline):
+    """ValueError (a usage error) for settings that cannot train together; called where the command
+    line is read, before anything is loaded, written or trained."""
+    if pipeline == "plain" and recipe.augments():
+        raise ValueError("augmentation beyond the flip needs the fast pipeline (--pipeline fast)")
+    if recipe.flip:
+        mirror_permutation(columns)  # raises if a column has no mirror partner
 
 
 def check_rows(data_dir, recipe, column_sets=(COLUMNS,), split="rows", train_rows=None):

@@ -1,8 +1,5 @@
 """Run folders: write files atomically, reload a model with no pickle, per-keypoint errors, plots."""
-import csv
 import json
-import os
-import tempfile
 import zipfile
 from pathlib import Path
 
@@ -13,38 +10,8 @@ import facial_keypoints.layers  # noqa: F401  registers CoordinateChannels for l
 import facial_keypoints.losses  # noqa: F401  registers masked_mse for load_model
 import facial_keypoints.optim  # noqa: F401  registers ScheduledSGD for load_model
 from facial_keypoints.data import DataError
-from facial_keypoints.keypoints import COLUMNS, IMAGE_SIZE, flip_images, flip_targets, unscale
-
-UMASK = os.umask(0o022)
-os.umask(UMASK)
-
-
-def write_atomic(path, write):
-    """Call write(tmp_path), then rename tmp_path to path: readers never see half a file."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
-    os.close(fd)
-    os.chmod(tmp, 0o666 & ~UMASK)  # mkstemp makes 0600 files
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def write_text(path, text):
-    write_atomic(path, lambda tmp: Path(tmp).write_text(text))
-
-
-def write_csv(path, header, rows):
-    def write(tmp):
-        with open(tmp, "w", newline="") as f:
-            writer = csv.writer(f, lineterminator="\n")
-            writer.writerow(header)
-            writer.writerows(rows)
-    write_atomic(path, write)
-
+from facial_keypoints.keypoints import IMAGE_SIZE, flip_images, flip_targets, to_inputs, unscale
+from facial_keypoints.paths import write_atomic
 
 def save_inference_model(model, path):
     """model.keras of a finished run: architecture and weights, no optimizer state (a third of the size;
@@ -90,15 +57,6 @@ def read_config(run_dir):
     return read_json(run_dir / "config.json")
 
 
-def run_split(run_dir):
-    """The validation split ("rows" or "clips") a run or specialists folder was trained with."""
-    manifest = Path(run_dir) / "manifest.json"
-    if manifest.is_file():
-        from facial_keypoints.specialists import read_manifest
-        return read_manifest(run_dir).get("split", "rows")
-    return read_config(run_dir).get("split", "rows")  # folders from before splits were named: rows
-
-
 def best_tta(run_dir):
     """The test-time augmentation a run recorded as its better inference (bench/ship.py), else None."""
     config_path = Path(run_dir) / "config.json"
@@ -111,25 +69,6 @@ def load_run(run_dir):
     return load_model_file(Path(run_dir) / "model.keras"), config
 
 
-def load_predictor(run_dir):
-    """(predict_scaled, columns) of a run folder or a specialists folder: predict_scaled maps float
-    images in [0, 1] to scaled keypoints."""
-    if (Path(run_dir) / "manifest.json").is_file():
-        from facial_keypoints.specialists import load_specialists
-        return load_specialists(Path(run_dir)), list(COLUMNS)
-    model, config = load_run(run_dir)
-    return scaled_predictor(model), config["columns"]
-
-
-def load_full_predictor(run_dir):
-    """predict_scaled of a folder that predicts all 30 columns: a full net, or a specialists folder."""
-    predict_scaled, columns = load_predictor(run_dir)
-    if list(columns) != list(COLUMNS):
-        raise DataError(f"{run_dir} predicts {len(columns)} of the 30 columns (one specialist?); "
-                        "give a full net or the specialists folder that holds it")
-    return predict_scaled
-
-
 def scaled_predictor(model):
     return lambda inputs: model.predict(inputs, batch_size=256, verbose=0)
 
@@ -137,7 +76,7 @@ def scaled_predictor(model):
 def predict_pixels(predict_scaled, images, columns, tta=None):
     """uint8 images (N, 96, 96[, 1]) -> keypoints in pixels. tta="flip" averages the prediction with
     the mirrored image's, mapped back (x mirrored, left/right columns swapped)."""
-    inputs = images.reshape(len(images), IMAGE_SIZE, IMAGE_SIZE, 1).astype("float32") / 255.0
+    inputs = to_inputs(images.reshape(len(images), IMAGE_SIZE, IMAGE_SIZE, 1))
     predicted = np.asarray(predict_scaled(inputs), dtype=np.float64)
     if tta == "flip":
         mirrored = flip_targets(np.asarray(predict_scaled(flip_images(inputs)), dtype=np.float64), columns)

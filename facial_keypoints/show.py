@@ -20,7 +20,8 @@ import numpy as np  # noqa: E402
 
 from facial_keypoints.data import find_data_dir, load_test, load_training  # noqa: E402
 from facial_keypoints.keypoints import COLUMNS, KEYPOINTS  # noqa: E402
-from facial_keypoints.runs import best_tta, load_full_predictor, predict_pixels, run_split, write_atomic  # noqa: E402
+from facial_keypoints.predictors import load_full_predictor, run_split  # noqa: E402
+from facial_keypoints.runs import best_tta, predict_pixels, write_atomic  # noqa: E402
 from facial_keypoints.splits import examples, validation_mask  # noqa: E402
 
 

@@ -1,10 +1,13 @@
-"""Kaggle submissions: fill IdLookupTable's rows from predictions, check, write, average, score."""
+"""Kaggle submissions: fill IdLookupTable's rows from predictions, check, write, average, score.
+
+NumPy and pandas only: averaging or scoring CSVs loads no deep-learning backend.
+"""
 import numpy as np
 
-from facial_keypoints.data import (DataError, load_keypoint_table, load_lookup, load_text, parse_keypoint,
-                                   parse_positive_int, read_rows)
 from facial_keypoints.keypoints import COLUMNS, IMAGE_SIZE
-from facial_keypoints.runs import write_csv
+from facial_keypoints.paths import write_csv
+from facial_keypoints.tables import (DataError, file_bytes, load_keypoint_table, load_lookup, numbers, positive_ints,
+                                     read_table, where)
 
 
 def lookup_locations(lookup, image_ids, predictions):
@@ -39,15 +42,12 @@ def write_submission(path, row_ids, locations, expected_row_ids):
 
 def read_submission(path):
     """RowId,Location CSV -> (row_ids, locations)."""
-    rows = read_rows(load_text(path), str(path), ("RowId", "Location"))
-    row_ids = np.empty(len(rows), np.int64)
-    locations = np.empty(len(rows))
-    for number, (row_id, location) in enumerate(rows, start=1):
-        row_ids[number - 1] = parse_positive_int(row_id, path, number, "RowId")
-        locations[number - 1] = parse_keypoint(location, path, number, "Location")
+    frame = read_table(file_bytes(path), str(path), ("RowId", "Location"))
+    row_ids = positive_ints(frame["RowId"], path)
+    locations = numbers(frame[["Location"]], path)[:, 0]
     if np.isnan(locations).any():
         at = int(np.argmax(np.isnan(locations)))
-        raise DataError(f"{path}, row {at + 1} (line {at + 2}), column 'Location': empty, expected a number")
+        raise DataError(f"{where(path, at + 1, 'Location')}: empty, expected a number")
     return row_ids, locations
 
 

@@ -1,11 +1,13 @@
-"""Train one net with its recipe and write a run folder."""
+"""Train one net with its recipe and write a run folder: train() reads the data and makes the run
+folder, fit() runs model.fit with the recipe's callbacks.
+
+The settings (net, recipe, split, pipeline, devices) were checked where the command line was read
+(preflight.check_settings); what arrives here is trusted.
+"""
 import itertools
 import json
 import math
 import shutil
-import signal
-import sys
-import threading
 import time
 from pathlib import Path
 
@@ -13,80 +15,30 @@ import keras
 import numpy as np
 
 from facial_keypoints.batches import FlipBatches, RowBatches
+from facial_keypoints.callbacks import AdjustVariable, EpochStats, StopOnCtrlC
 from facial_keypoints.checkpoints import ResumableEarlyStopping, RunLog, load_checkpoint, unfinished_folder
 from facial_keypoints.data import DataError, load_training
 from facial_keypoints.fast import OnDevice
 from facial_keypoints.impute import impute
-from facial_keypoints.keypoints import COLUMNS, mirror_permutation, scale
+from facial_keypoints.keypoints import COLUMNS, scale, to_inputs
 from facial_keypoints.losses import masked_mse
-from facial_keypoints.optim import AdjustVariable, EpochStats, ScheduledSGD
+from facial_keypoints.optim import make_optimizer
+from facial_keypoints.paths import write_csv, write_text
 from facial_keypoints.progress import Progress, command, commit, hardware
+from facial_keypoints.runs import keypoint_rmse_rows, plot_curves, predict_pixels, rmse, save_inference_model, scaled_predictor
 from facial_keypoints.splits import examples, validation_mask
-from facial_keypoints.runs import (keypoint_rmse_rows, plot_curves, predict_pixels, rmse, save_inference_model,
-                                   scaled_predictor, write_csv, write_text)
-
-class StopOnCtrlC(keras.callbacks.Callback):
-    """First Ctrl-C: finish the current epoch, then stop as if training had ended (best weights
-    restored, run folder written). A second Ctrl-C interrupts at once."""
-
-    def on_train_begin(self, logs=None):
-        self.interrupted, self.previous = False, None
-        if threading.current_thread() is threading.main_thread():  # only there can Python take signals
-            self.previous = signal.signal(signal.SIGINT, self.request_stop)
-
-    def request_stop(self, signum, frame):
-        if self.interrupted:
-            raise KeyboardInterrupt
-        self.interrupted = True
-        print("\nCtrl-C: stopping after this epoch (again to abort)", file=sys.stderr, flush=True)
-
-    def on_epoch_end(self, epoch, logs=None):
-        if self.interrupted:
-            self.model.stop_training = True
-
-    def on_train_end(self, logs=None):
-        if self.previous is not None:
-            signal.signal(signal.SIGINT, self.previous)
 
 
-def use_devices(count):
-    """Train data-parallel over the first `count` accelerators (Keras' distribution API, JAX backend):
-    every device holds the weights, each takes its share of every batch."""
-    if keras.backend.backend() != "jax":
-        raise DataError(f"--devices needs KERAS_BACKEND=jax (this is {keras.backend.backend()})")
-    devices = keras.distribution.list_devices()
-    if count > len(devices):
-        raise DataError(f"--devices {count}: only {len(devices)} device(s) visible ({', '.join(devices)})")
-    keras.distribution.set_distribution(keras.distribution.DataParallel(devices=devices[:count]))
-
-
-def check_settings(recipe, columns, pipeline):
-    """Fail before anything is written or trained, not mid-epoch."""
-    if pipeline not in ("fast", "plain"):
-        raise DataError(f"unknown pipeline {pipeline!r}; choose fast or plain")
-    if pipeline == "plain" and recipe.augments():
-        raise DataError("augmentation beyond the flip needs the fast pipeline (--pipeline fast)")
-    if recipe.flip:
-        mirror_permutation(columns)  # raises if a column has no mirror partner
-
-
-def make_optimizer(recipe):
-    if recipe.optimizer == "adamw":
-        return keras.optimizers.AdamW(recipe.learning_rate[0], weight_decay=recipe.weight_decay)
-    return ScheduledSGD(recipe.learning_rate[0], recipe.momentum[0])
-
-
-def fit(model, recipe, train_images, train_targets, val_images, val_targets, columns, seed=0,
-        verbose=True, log=None, resume=None, pipeline="fast"):
+def fit(model, recipe, train, val, columns, *, seed=0, log=None, resume=None, pipeline="fast", verbose=True):
     """model.fit with the recipe: flips and augmentation, linear learning-rate/momentum schedules,
-    early stopping, the masked loss (targets are scaled, NaN where missing).
+    early stopping, the masked loss. train, val: (uint8 images, scaled targets with NaN where missing).
 
     pipeline: "fast" (data held on the device, augmentation inside the compiled step: fast.py) or
     "plain" (the study's flip-batch iterator feeding model.fit from NumPy; flips only).
     log: a RunLog (which writes checkpoints); resume: (state, best weights) of a checkpoint, whose
     model (optimizer state included) is the one passed in. Returns the history rows.
     """
-    check_settings(recipe, columns, pipeline)
+    (train_images, train_targets), (val_images, val_targets) = train, val
     state, best_weights = resume or (None, None)
     epochs_done = state["epochs_done"] if state else 0
     if state is None:
@@ -106,7 +58,7 @@ def fit(model, recipe, train_images, train_targets, val_images, val_targets, col
     else:
         batches = FlipBatches(train_images, train_targets.astype("float32"), columns, recipe.batch_size,
                               flip=recipe.flip, seed=seed)
-        trainer, validation = model, (val_images.astype("float32") / 255.0, val_targets.astype("float32"))
+        trainer, validation = model, (to_inputs(val_images), val_targets.astype("float32"))
     early_stopping = None
     if recipe.patience:
         early_stopping = ResumableEarlyStopping(recipe.patience, state and state["early_stopping"], best_weights)
@@ -127,9 +79,8 @@ def fit(model, recipe, train_images, train_targets, val_images, val_targets, col
     return log.rows
 
 
-def train(net, data_dir, out_dir="runs", recipe=None, seed=0, columns=COLUMNS, train_rows=None,
-          verbose=True, name=None, pretrained=None, checkpoint_every=25, resume=False, pipeline="fast",
-          split="rows"):
+def train(net, data_dir, out_dir="runs", recipe=None, *, seed=0, columns=COLUMNS, train_rows=None, verbose=True,
+          name=None, pretrained=None, checkpoint_every=25, resume=False, pipeline="fast", split="rows"):
     """Train nets/NAME.py on data_dir; returns the run folder (written complete, or not at all).
 
     columns: the keypoint columns to learn, trained on the rows that have all of them (recipe.all_rows:
@@ -138,7 +89,7 @@ def train(net, data_dir, out_dir="runs", recipe=None, seed=0, columns=COLUMNS, t
     name: the run folder's name in out_dir (default: net-date-time).
     pretrained: a model whose weights start every layer but the output head.
     checkpoint_every: epochs between checkpoints; resume=True continues from the latest one.
-    pipeline: "fast" or "plain" (see fit); split: "rows" or "clips" (see validation_mask).
+    pipeline: "fast" or "plain" (see fit); split: "rows" or "clips" (see splits.validation_mask).
     """
     recipe = recipe or net.RECIPE
     net_name = net.__name__.rpartition(".")[2]
@@ -146,7 +97,6 @@ def train(net, data_dir, out_dir="runs", recipe=None, seed=0, columns=COLUMNS, t
     run_dir = out_dir / (name or unused_name(out_dir, net_name))
     if run_dir.exists():
         raise DataError(f"{run_dir} exists already")
-    check_settings(recipe, columns, pipeline)
     training = load_training(data_dir)
     is_val = validation_mask(training, split)
     val_images, val_keypoints = examples(training, is_val, columns)
@@ -178,8 +128,9 @@ def train(net, data_dir, out_dir="runs", recipe=None, seed=0, columns=COLUMNS, t
         run_args.update({key: state[key] for key in ("command", "commit") if key in state})
     log = RunLog(unfinished, checkpoint_every, run_args, rows=state["history"] if state else ())
     started = time.perf_counter()
-    history = fit(model, recipe, train_images, scale(train_keypoints), val_images, scale(val_keypoints), columns,
-                  seed, verbose, log, (state, best_weights) if resume else None, pipeline)
+    history = fit(model, recipe, (train_images, scale(train_keypoints)), (val_images, scale(val_keypoints)), columns,
+                  seed=seed, log=log, resume=(state, best_weights) if resume else None, pipeline=pipeline,
+                  verbose=verbose)
     seconds = time.perf_counter() - started
     if state:  # a resumed run: the epochs before its checkpoint count too
         seconds += sum(row["seconds"] for row in state["history"])

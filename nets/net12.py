@@ -14,7 +14,7 @@ def conv(x, filters, strides=1):
     return layers.Activation("relu")(x)
 
 
-def build(n_outputs=30):
+def build(n_outputs=30, name="net12"):
     inputs = keras.Input((96, 96, 1))
     x = conv(inputs, 32, strides=2)  # 48 x 48
     x = conv(x, 32)
@@ -30,4 +30,4 @@ def build(n_outputs=30):
     x = layers.Dense(512, activation="relu")(x)
     x = layers.Dropout(0.3)(x)
     outputs = layers.Dense(n_outputs)(x)
-    return keras.Model(inputs, outputs, name="net12")
+    return keras.Model(inputs, outputs, name=name)

@@ -9,7 +9,7 @@ from nets.net15 import up_and_add
 RECIPE = net12.RECIPE
 
 
-def build(n_outputs=30):
+def build(n_outputs=30, name="net16"):
     inputs = keras.Input((96, 96, 1))
     x = net12.conv(inputs, 16, strides=2)  # 48 x 48
     x = net12.conv(x, 16)
@@ -25,4 +25,4 @@ def build(n_outputs=30):
     x = net12.conv(up_and_add(x, at24), 32)  # back to 24 x 24: a cell is 4 x 4 pixels
     heatmaps = layers.Conv2D(n_outputs // 2, 1)(x)
     outputs = SoftArgmax()(heatmaps)
-    return keras.Model(inputs, outputs, name="net16")
+    return keras.Model(inputs, outputs, name=name)

@@ -7,7 +7,7 @@ from facial_keypoints.recipe import Recipe
 RECIPE = Recipe(epochs=1000, learning_rate=(0.01, 0.01), momentum=(0.9, 0.9))
 
 
-def build(n_outputs=30):
+def build(n_outputs=30, name="net2"):
     inputs = keras.Input((96, 96, 1))
     x = layers.Conv2D(32, 3, activation="relu")(inputs)
     x = layers.MaxPooling2D(2)(x)
@@ -19,4 +19,4 @@ def build(n_outputs=30):
     x = layers.Dense(500, activation="relu")(x)
     x = layers.Dense(500, activation="relu")(x)
     outputs = layers.Dense(n_outputs)(x)
-    return keras.Model(inputs, outputs, name="net2")
+    return keras.Model(inputs, outputs, name=name)

@@ -1,22 +1,9 @@
 """net3: net2 + the flip iterator (half of every batch mirrored)."""
-import keras
-from keras import layers
-
 from facial_keypoints.recipe import Recipe
+from nets import net2
 
 RECIPE = Recipe(epochs=3000, flip=True, learning_rate=(0.01, 0.01), momentum=(0.9, 0.9))
 
 
 def build(n_outputs=30):
-    inputs = keras.Input((96, 96, 1))
-    x = layers.Conv2D(32, 3, activation="relu")(inputs)
-    x = layers.MaxPooling2D(2)(x)
-    x = layers.Conv2D(64, 2, activation="relu")(x)
-    x = layers.MaxPooling2D(2)(x)
-    x = layers.Conv2D(128, 2, activation="relu")(x)
-    x = layers.MaxPooling2D(2)(x)
-    x = layers.Flatten()(x)
-    x = layers.Dense(500, activation="relu")(x)
-    x = layers.Dense(500, activation="relu")(x)
-    outputs = layers.Dense(n_outputs)(x)
-    return keras.Model(inputs, outputs, name="net3")
+    return net2.build(n_outputs, name="net3")  # net2's layers: only the recipe changes

@@ -6,7 +6,8 @@ import zipfile
 import numpy as np
 import pytest
 
-from facial_keypoints.data import DataError, load_lookup, load_test, load_training
+from facial_keypoints.data import DataError, load_test, load_training
+from facial_keypoints.tables import load_lookup
 from facial_keypoints.keypoints import COLUMNS
 from tests.conftest import ROOT
 

@@ -14,12 +14,13 @@ import dataclasses, json, keras, nets
 from facial_keypoints.data import load_training
 from facial_keypoints.keypoints import COLUMNS, scale
 from facial_keypoints.splits import examples, split_rows
-from facial_keypoints.training import fit, use_devices
+from facial_keypoints.fast import use_devices
+from facial_keypoints.training import fit
 training = load_training({data!r})
 is_val = split_rows(training["keypoints"])
 train_images, train_keypoints = examples(training, ~is_val, COLUMNS)
 val_images, val_keypoints = examples(training, is_val, COLUMNS)
-data = (train_images[:301], scale(train_keypoints[:301]), val_images, scale(val_keypoints))
+data = ((train_images[:301], scale(train_keypoints[:301])), (val_images, scale(val_keypoints)))
 net = nets.load("net1")
 recipe = dataclasses.replace(net.RECIPE, epochs=3, flip=True)
 histories = []

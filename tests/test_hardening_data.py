@@ -4,7 +4,8 @@ import zipfile
 import numpy as np
 import pytest
 
-from facial_keypoints.data import DataError, cache_dir, load_lookup, load_test, load_training, parse_keypoint
+from facial_keypoints.data import DataError, cache_dir, load_test, load_training
+from facial_keypoints.tables import load_lookup
 from facial_keypoints.submission import read_submission
 from tests.test_data import good_rows, pixels, write_training
 
@@ -36,9 +37,11 @@ def test_a_duplicate_row_id_in_the_lookup_table_is_named_with_its_row(tmp_path):
 
 
 @pytest.mark.parametrize("text", ["1_0", "1_0.5", "_1", "٣", "1e1_0"])
-def test_a_keypoint_with_an_underscore_or_foreign_digits_is_rejected(text):
-    with pytest.raises(DataError, match="expected a number in"):
-        parse_keypoint(text, "x.csv", 1, "nose_tip_x")
+def test_a_keypoint_with_an_underscore_or_foreign_digits_is_rejected(tmp_path, text):
+    path = tmp_path / "x.csv"
+    path.write_text(f"RowId,Location\n1,10\n2,{text}\n")
+    with pytest.raises(DataError, match=r"x\.csv, row 2 \(line 3\), column 'Location': expected a number in"):
+        read_submission(path)
 
 
 @pytest.mark.parametrize("row_id", ["²", "1_0", "٣"])
@@ -76,7 +79,7 @@ def test_a_corrupt_cache_file_is_rebuilt(tmp_path, damage, capsys, monkeypatch):
     monkeypatch.setenv("FKD_CACHE", str(tmp_path / "cache"))
     write_training(tmp_path, good_rows(3))
     first = load_training(tmp_path)
-    (cached,) = cache_dir().glob("training-*.npz")
+    (cached,) = cache_dir().glob("training-*.h5")
     cached.write_bytes(damage)
     again = load_training(tmp_path)
     assert np.array_equal(again["images"], first["images"])

@@ -8,7 +8,8 @@ import pytest
 
 import nets
 from facial_keypoints.data import DataError
-from facial_keypoints.runs import load_predictor, load_run, read_config
+from facial_keypoints.predictors import load_predictor
+from facial_keypoints.runs import load_run, read_config
 from tests.hardening import run_script
 from tests.test_hardening_train import tiny_data
 

@@ -72,7 +72,7 @@ def test_a_failed_start_removes_its_unfinished_folder(train_py, tmp_path, monkey
 
 
 def test_an_interrupted_run_exits_130_and_keeps_its_folder(train_py, tmp_path, monkeypatch):
-    from facial_keypoints.training import StopOnCtrlC
+    from facial_keypoints.callbacks import StopOnCtrlC
 
     original = StopOnCtrlC.on_epoch_end
 

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from facial_keypoints.data import load_keypoint_table
+from facial_keypoints.tables import load_keypoint_table
 from facial_keypoints.impute import impute
 from facial_keypoints.recipe import Recipe
 

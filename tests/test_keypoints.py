@@ -96,6 +96,10 @@ def test_flip_batches_mirror_exactly_half_of_every_batch_consistently():
         batches.on_epoch_end()
 
 
-def test_flip_batches_refuse_columns_that_cannot_be_mirrored():
+def test_a_flipping_recipe_refuses_columns_that_cannot_be_mirrored():
+    from facial_keypoints.preflight import check_settings
+    from nets import net3
+
     with pytest.raises(ValueError, match="no mirror partner"):
-        FlipBatches(np.zeros((2, 96, 96, 1)), np.zeros((2, 1)), ["left_eye_center_x"], flip=True)
+        check_settings(net3.RECIPE, ["left_eye_center_x"], "plain")
+    check_settings(net3.RECIPE, ["left_eye_center_x", "right_eye_center_x"], "plain")  # a pair flips

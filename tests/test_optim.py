@@ -4,7 +4,8 @@ import pytest
 from keras import layers
 
 from facial_keypoints.keypoints import scale
-from facial_keypoints.optim import AdjustVariable, ScheduledSGD
+from facial_keypoints.callbacks import AdjustVariable
+from facial_keypoints.optim import ScheduledSGD
 from facial_keypoints.recipe import Recipe
 from facial_keypoints.training import fit
 
@@ -63,7 +64,7 @@ def fit_images(recipe, train_shift=10.0, val_shift=-10.0, model=None):
     columns = ["nose_tip_x", "nose_tip_y"]
     model = model or keras.Sequential([keras.Input((96, 96, 1)), layers.Flatten(), layers.Dense(2)])
     keypoints = np.full((16, 2), 48.0)
-    return fit(model, recipe, images, scale(keypoints + train_shift), images, scale(keypoints + val_shift), columns,
+    return fit(model, recipe, (images, scale(keypoints + train_shift)), (images, scale(keypoints + val_shift)), columns,
                verbose=0)
 
 

@@ -1,7 +1,9 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
+import h5py
 import keras
 import numpy as np
 import pytest
@@ -96,6 +98,10 @@ def test_specialists_resume_after_a_partial_run_and_submit(net1_run, ytf_dir, tm
     first = run("specialists.py", *common, "--only", "eye_centers,nose,mouth")
     assert first.returncode == 0, first.stderr
     assert sorted(p.name for p in folder.iterdir() if p.is_dir()) == ["eye_centers", "mouth", "nose"]
+    weights = folder / "pretrained.weights.h5"  # the start of every specialist: weights only, no optimizer
+    with h5py.File(weights) as saved:
+        assert "layers" in saved and "optimizer" not in saved
+    assert weights.stat().st_size < (Path(net1_run) / "model.keras").stat().st_size
     assert run("submit.py", "--run", folder, "--data", ytf_dir).returncode != 0  # not all trained yet
     stamps = {g: (folder / g / "model.keras").stat().st_mtime_ns for g in ("eye_centers", "nose", "mouth")}
 

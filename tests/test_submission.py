@@ -1,10 +1,11 @@
+import os
 import subprocess
 import sys
 
 import numpy as np
 import pytest
 
-from facial_keypoints.data import DataError, load_lookup
+from facial_keypoints.data import DataError
 from facial_keypoints.keypoints import COLUMNS, flip_targets, scale
 from facial_keypoints.runs import predict_pixels
 from facial_keypoints.submission import (
@@ -16,6 +17,7 @@ from facial_keypoints.submission import (
     score,
     write_submission,
 )
+from facial_keypoints.tables import load_lookup
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.jax
@@ -136,3 +138,18 @@ def test_submit_end_to_end_on_real_data(net1_run, ytf_dir, tmp_path):
     assert scored.returncode == 0 and scored.stdout.strip() == "RMSE 0.00000"
     bad = run("--run", tmp_path, "--data", ytf_dir)
     assert bad.returncode != 0 and "not a run folder" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_averaging_submissions_loads_no_deep_learning_backend(tmp_path, ytf_dir):
+    row_ids = load_lookup(ytf_dir / "IdLookupTable.csv")[0]
+    for name, value in (("a", 40), ("b", 41)):
+        (tmp_path / f"{name}.csv").write_text("RowId,Location\n" + "".join(f"{r},{value}\n" for r in row_ids))
+    code = ("import runpy, sys; sys.argv = ['submit.py', '--average', 'a.csv', 'b.csv', '--out', 'avg.csv', "
+            f"'--data', {str(ytf_dir)!r}]\n"
+            f"runpy.run_path({str(ROOT / 'submit.py')!r}, run_name='__main__')\n"
+            "print(sorted(m for m in ('keras', 'tensorflow', 'jax', 'torch') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "[]"
+    assert set((tmp_path / "avg.csv").read_text().splitlines()[1:]) == {f"{r},40.5" for r in row_ids}

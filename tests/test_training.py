@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 
 import nets
-from facial_keypoints.data import DataError, load_training
-from facial_keypoints.runs import load_predictor, predict_pixels, rmse
+from facial_keypoints.data import load_training
+from facial_keypoints.predictors import load_predictor
+from facial_keypoints.runs import predict_pixels, rmse
 from facial_keypoints.splits import examples, near_duplicate_groups, split_rows, validation_mask
 from facial_keypoints.training import train
 from tests.conftest import ROOT, short_net1_recipe
@@ -33,12 +34,14 @@ def test_split_holds_out_a_fixed_fifth_of_complete_and_of_incomplete_rows():
 def test_every_net_builds_with_any_number_of_outputs():
     for name in nets.names():
         net = nets.load(name)
-        if hasattr(net, "build"):
-            assert net.build(8).output_shape == (None, 8), name
-            if not net.RECIPE.all_rows:  # net1-net11: the study's batches of 128, 400 epochs or more
-                assert net.RECIPE.epochs >= 400 and net.RECIPE.batch_size == 128
+        model = net.build(8)
+        assert model.output_shape == (None, 8) and model.name == name
+        if not net.RECIPE.all_rows:  # net1-net11: the study's batches of 128, 400 epochs or more
+            assert net.RECIPE.epochs >= 400 and net.RECIPE.batch_size == 128
     with pytest.raises(ValueError, match="net1, net2"):
         nets.load("net99")
+    with pytest.raises(ValueError, match="specialists.py"):
+        nets.load("net8")
 
 
 def check_run_folder(run_dir, data_dir):
@@ -74,10 +77,12 @@ def test_the_plain_pipeline_learns_like_the_fast_one(net1_run, ytf_dir, tmp_path
 
 
 def test_augmentation_needs_the_fast_pipeline(ytf_dir, tmp_path):
-    recipe = dataclasses.replace(short_net1_recipe(), epochs=1, rotate=10)
-    with pytest.raises(DataError, match="needs the fast pipeline"):
-        train(nets.load("net1"), ytf_dir, tmp_path, recipe, verbose=0, pipeline="plain")
-    assert not list(tmp_path.iterdir())  # nothing half-made left behind
+    result = subprocess.run([sys.executable, "train.py", "--net", "net17", "--epochs", "1", "--pipeline", "plain",
+                             "--data", str(ytf_dir), "--out", str(tmp_path / "runs")], cwd=ROOT, capture_output=True,
+                            text=True)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "augmentation beyond the flip needs the fast pipeline" in result.stderr.splitlines()[-1]
+    assert not (tmp_path / "runs").exists()  # nothing half-made left behind
 
 
 def test_imputed_rows_join_the_training_set(ytf_dir, tmp_path):

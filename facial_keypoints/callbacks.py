@@ -1,0 +1,66 @@
+"""What happens at epoch boundaries: the recipe's schedules, the per-epoch figures in pixels, and a
+Ctrl-C that stops cleanly."""
+import math
+import signal
+import sys
+import threading
+import time
+
+import keras
+import numpy as np
+from keras import ops
+
+from facial_keypoints.keypoints import UNIT_PX
+
+
+class AdjustVariable(keras.callbacks.Callback):
+    """Set an optimizer variable ("learning_rate" or "momentum") linearly from start to stop over the run."""
+
+    def __init__(self, name, start, stop, epochs):
+        super().__init__()
+        self.name, self.values = name, np.linspace(start, stop, epochs)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        value = self.values[min(epoch, len(self.values) - 1)]
+        getattr(self.model.optimizer, self.name).assign(value)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs[self.name] = float(ops.convert_to_numpy(getattr(self.model.optimizer, self.name)))
+
+
+class EpochStats(keras.callbacks.Callback):
+    """Add rmse_px and val_rmse_px (sqrt of the MSE on scaled targets, in pixels) and seconds to each epoch's logs."""
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.started = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        for key in ("loss", "val_loss"):
+            if key in logs:
+                logs[key.replace("loss", "rmse_px")] = math.sqrt(logs[key]) * UNIT_PX
+        logs["seconds"] = time.perf_counter() - self.started
+
+
+class StopOnCtrlC(keras.callbacks.Callback):
+    """First Ctrl-C: finish the current epoch, then stop as if training had ended (best weights
+    restored, run folder written). A second Ctrl-C interrupts at once."""
+
+    def on_train_begin(self, logs=None):
+        self.interrupted, self.previous = False, None
+        if threading.current_thread() is threading.main_thread():  # only there can Python take signals
+            self.previous = signal.signal(signal.SIGINT, self.request_stop)
+
+    def request_stop(self, signum, frame):
+        if self.interrupted:
+            raise KeyboardInterrupt
+        self.interrupted = True
+        print("\nCtrl-C: stopping after this epoch (again to abort)", file=sys.stderr, flush=True)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.interrupted:
+            self.model.stop_training = True
+
+    def on_train_end(self, logs=None):
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
