@@ -46,6 +46,7 @@ def parse_args():
     parser.add_argument("--data", help="folder with Kaggle's files (default: $FKD_DATA, else ./data, else the embedded faces)")
     parser.add_argument("--out", help="specialists folder (default: runs/<pretrained run>-specialists-<groups>)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-ledger", action="store_true", help="do not add the finished specialists to results/runs.csv")
     add_speed_options(parser)
     return parser, parser.parse_args()
 
@@ -188,6 +189,21 @@ def report(args, folder, manifest):
         print("| " + " | ".join(row) + " |")
 
 
+def record(args, folder, manifest):
+    """The ledger's row of the finished specialists: their score together, epochs and training seconds added up."""
+    from facial_keypoints.ledger import append, ledger_path
+    from facial_keypoints.runs import read_config
+
+    configs = [read_config(folder / group) for group in manifest["groups"]]
+    score = json.loads((folder / "scores.json").read_text())["val_rmse_px"]["specialists"]
+    seconds, epochs = sum(c["seconds"] for c in configs), sum(c["epochs_run"] for c in configs)
+    name = f"{manifest['net']} specialists" + ("" if args.pretrained else " from scratch")
+    append(ledger_path(args.no_ledger), net=name + ("" if args.groups == "nouri6" else f" ({args.groups})"),
+           epochs=epochs, recipe_epochs=sum(c["recipe"]["epochs"] for c in configs), split=manifest["split"],
+           val_rmse_px=score, ensemble_of=len(configs), rows=max(c["train_rows"] for c in configs),
+           wall_s=round(seconds, 1), s_per_epoch=round(seconds / epochs, 2))
+
+
 def main():
     parser, args = parse_args()
     check_positive(parser, jobs=args.jobs, devices=args.devices)
@@ -219,6 +235,8 @@ def main():
     print(f"trained {len(todo)} specialists in {time.perf_counter() - started:.0f} s")
     if not args.only:
         report(args, folder, manifest)
+        if todo:  # a folder that was finished already is not recorded again
+            record(args, folder, manifest)
 
 
 if __name__ == "__main__":

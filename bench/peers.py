@@ -37,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 
 from facial_keypoints.keypoints import COLUMNS, IMAGE_SIZE, KEYPOINTS  # noqa: E402
+from facial_keypoints.ledger import append, ledger_path  # noqa: E402
 from facial_keypoints.progress import cpu_model  # noqa: E402
 from facial_keypoints.runs import rmse  # noqa: E402
 
@@ -296,6 +297,24 @@ def score_ours(run_dir, val_images, val_true):
     return predicted, (time.process_time() - started) / len(val_images), tta, run_split(run_dir)
 
 
+def described(run_dir, shown):
+    """The ledger's name (shown: the folder's name there), epochs and training rows of a run or specialists folder."""
+    from facial_keypoints.runs import read_json
+    if (Path(run_dir) / "manifest.json").is_file():
+        manifest = read_json(Path(run_dir) / "manifest.json")
+        return {"net": f"{manifest['net']} specialists ({shown})", "ensemble_of": len(manifest["groups"])}
+    config = read_json(Path(run_dir) / "config.json")
+    return {"net": f"{config['net']} ({shown})", "epochs": config.get("epochs_run"), "rows": config.get("train_rows"),
+            "recipe_epochs": config.get("recipe", {}).get("epochs")}
+
+
+def record(path, scored, true, hardware):
+    """One ledger row per scored model, all at the end (a run that fails records nothing); path None: none."""
+    for entry in scored:
+        entry = dict(entry)
+        append(path, split="clips", val_rmse_px=rmse(entry.pop("predicted"), true), hardware=hardware, **entry)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("runs", nargs="*", help="more run folders (or specialists folders) to score beside the shipped model")
@@ -305,6 +324,7 @@ def main():
     parser.add_argument("--core", type=int, help="the CPU core to pin to (default: the first one allowed)")
     parser.add_argument("--nearest", action="store_true",
                         help="also list, per Kaggle point, the peers' landmarks that fit it best (training faces)")
+    parser.add_argument("--no-ledger", action="store_true", help="do not add the scores to results/runs.csv")
     args = parser.parse_args()
 
     missing = [name for name in PEER_PACKAGES if importlib.util.find_spec(name) is None]
@@ -332,7 +352,7 @@ def main():
           f"(calibration), settings searched on {len(subset)} complete training faces; pinned to CPU core {core}",
           file=sys.stderr, flush=True)
 
-    rows, calibrated = [], {}
+    rows, calibrated, scored = [], {}, []
     for peer in (Dlib(), MediaPipe()):
         score, settings = search(peer, train_images[subset], train_true[subset])
         print(f"{peer.name}: chose {settings} ({score:.3f} px on the search faces)", file=sys.stderr, flush=True)
@@ -353,9 +373,13 @@ def main():
         setting = ", ".join(f"{k} {v}" for k, v in settings.items())
         rows.append((f"{peer.name}, calibrated ({setting}; missed {missed})", calibrated[peer.name], seconds * 1e3,
                      megabytes(peer.files)))
+        scored.append({"net": f"{peer.name}, calibrated ({setting})", "predicted": calibrated[peer.name],
+                       "rows": len(train_images)})
     average = np.mean([calibrated[name] for name in calibrated], axis=0)
     rows.append(("peers' average (dlib + MediaPipe, calibrated)", average, rows[0][2] + rows[1][2],
                  rows[0][3] + rows[1][3]))
+    scored.append({"net": "peers' average (dlib + MediaPipe, calibrated)", "predicted": average, "ensemble_of": 2,
+                   "rows": len(train_images)})
 
     notes = []
     for run_dir in [SHIPPED_MODEL] + [Path(run) for run in args.runs]:
@@ -368,6 +392,8 @@ def main():
             notes.append(f"{label} was trained on the {split!r} split: some of these validation faces "
                          "(or their near-copies) were in its training rows")
         rows.append((f"{label}, TTA {tta or 'none'}", predicted, seconds * 1e3, megabytes(model_files(run_dir))))
+        shown = "models/shipped" if run_dir == SHIPPED_MODEL else run_dir
+        scored.append({**described(run_dir, shown), "predicted": predicted, "tta": tta or ""})
 
     print(f"\n{len(val_images)} complete validation faces of the clips split; peers calibrated on "
           f"{len(train_images)} training rows; one CPU core ({cpu_model()}, core {core} of "
@@ -385,6 +411,7 @@ def main():
         print(f"| {name} | " + " | ".join(f"{scores[k]:.2f}" for scores in per_point) + " |")
     for note in notes:
         print(f"\nnote: {note}")
+    record(ledger_path(args.no_ledger), scored, val_true, f"{cpu_model()}, 1 core (pinned)")
 
 
 if __name__ == "__main__":

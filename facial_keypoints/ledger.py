@@ -1,20 +1,25 @@
 """results/runs.csv: one row per finished training or evaluation, appended by train.py,
-specialists.py and the bench scripts, so that every number in the docs names the run that made it.
+specialists.py and the bench scripts, so that every number in the docs names the run that made it
+(bench/report.py turns the ledger into the docs' tables).
 
     python -m facial_keypoints.ledger runs/net16-...   # add finished runs made with --no-ledger
+
+Columns: epochs = epochs run; recipe_epochs = the epochs the run was started for (the net's recipe,
+or --epochs N); tta = "flip" when the number is with flip test-time augmentation; ensemble_of = the
+number of models averaged (specialists: how many). Every cell is text: read with dtype=str.
 
 Appending takes a lock file and rewrites the ledger atomically: two runs finishing at once both land,
 and a reader never sees half a row. A run that did not finish writes no row.
 """
-import csv
 import fcntl
-import io
 import os
 import time
+import warnings
 from pathlib import Path
 
+import pandas as pd
+
 from facial_keypoints.data import ROOT, DataError
-from facial_keypoints.progress import command, commit, hardware
 
 LEDGER = ROOT / "results" / "runs.csv"
 FIELDS = ("date", "commit", "net", "epochs", "recipe_epochs", "split", "val_rmse_px", "tta", "ensemble_of", "rows",
@@ -26,15 +31,32 @@ def ledger_path(no_ledger=False):
     return None if no_ledger else Path(os.environ.get("FKD_LEDGER") or LEDGER)
 
 
+def read(path):
+    """The ledger as text cells (nothing reinterpreted: '1.50' stays '1.50'); an empty table when there is no file."""
+    path = Path(path)
+    if not path.is_file() or path.stat().st_size == 0:
+        return pd.DataFrame(columns=list(FIELDS), dtype=str)
+    header = ",".join(FIELDS)
+    with open(path) as file:
+        if file.readline().rstrip("\r\n") != header:
+            raise DataError(f"{path}, line 1: expected the ledger header {header}")
+    try:
+        with warnings.catch_warnings(action="error", category=pd.errors.ParserWarning):  # a row with extra cells
+            return pd.read_csv(path, dtype=str, keep_default_na=False, index_col=False)
+    except (pd.errors.ParserError, pd.errors.ParserWarning, UnicodeDecodeError) as error:
+        raise DataError(f"{path}: not a ledger of {len(FIELDS)} columns ({str(error).strip().splitlines()[-1]})") from None
+
+
 def append(path, **row):
     """Add one row (missing fields empty); the lock makes concurrent appends safe."""
     if path is None:
         return
-    import keras  # only for the backend's name; whoever appends has trained or evaluated with it
-
     unknown = set(row) - set(FIELDS)
     if unknown:
         raise ValueError(f"not ledger fields: {sorted(unknown)}")
+    import keras  # only for the backend's name; whoever appends has trained or evaluated with it
+
+    from facial_keypoints.progress import command, commit, hardware
     defaults = {"date": time.strftime("%Y-%m-%d %H:%M:%S"), "commit": commit(), "hardware": hardware(),
                 "backend": keras.backend.backend(), "command": command()}
     row = {**defaults, **row}
@@ -42,21 +64,19 @@ def append(path, **row):
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path.with_name(path.name + ".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        text = path.read_text() if path.is_file() else ""
-        header = ",".join(FIELDS)
-        if text and text.split("\n", 1)[0] != header:
-            raise DataError(f"{path}, line 1: expected the ledger header {header}")
-        line = io.StringIO()
-        writer = csv.writer(line, lineterminator="\n")
-        if not text:
-            writer.writerow(FIELDS)
-        writer.writerow(["" if row.get(f) is None else _cell(row.get(f)) for f in FIELDS])
+        new = pd.DataFrame([[_cell(row.get(f)) for f in FIELDS]], columns=list(FIELDS), dtype=str)
+        table = pd.concat([read(path), new], ignore_index=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(text + line.getvalue())
-        os.replace(tmp, path)
+        try:
+            table.to_csv(tmp, index=False, lineterminator="\n")
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
 
 
 def _cell(value):
+    if value is None:
+        return ""
     return f"{value:.4f}".rstrip("0").rstrip(".") if isinstance(value, float) else str(value)
 
 

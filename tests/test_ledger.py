@@ -5,7 +5,8 @@ import threading
 import pytest
 
 from facial_keypoints.data import DataError
-from facial_keypoints.ledger import FIELDS, append
+from facial_keypoints.ledger import FIELDS, append, read
+from tests.conftest import ROOT
 
 pytestmark = pytest.mark.jax
 
@@ -33,3 +34,72 @@ def test_an_unknown_field_or_a_foreign_file_is_refused(tmp_path):
     with pytest.raises(DataError, match="other.csv, line 1: expected the ledger header"):
         append(foreign, net="net1")
     assert foreign.read_text() == "a,b\n1,2\n"
+
+
+def test_an_append_keeps_every_existing_byte_and_adds_one_line(tmp_path):
+    path = tmp_path / "runs.csv"
+    committed = (ROOT / "results" / "runs.csv").read_bytes()
+    path.write_bytes(committed)
+    append(path, net="net1", epochs=400, val_rmse_px=3.16683964, wall_s=91.4, hardware="AMD EPYC, 2 cores")
+    text = path.read_bytes()
+    assert text.startswith(committed) and text.count(b"\n") == committed.count(b"\n") + 1
+    last = list(csv.DictReader(path.open()))[-1]
+    assert (last["net"], last["epochs"], last["val_rmse_px"], last["wall_s"], last["tta"]) == ("net1", "400", "3.1668",
+                                                                                              "91.4", "")
+    assert read(path)["val_rmse_px"].iloc[-1] == "3.1668" and read(path)["epochs"].dtype != float
+
+
+def test_a_row_with_extra_cells_is_refused_and_the_ledger_left_alone(tmp_path):
+    path = tmp_path / "runs.csv"
+    append(path, net="net1")
+    path.write_text(path.read_text() + "," * len(FIELDS) + "\n")
+    before = path.read_bytes()
+    with pytest.raises(DataError, match=f"runs.csv: not a ledger of {len(FIELDS)} columns"):
+        append(path, net="net2")
+    assert path.read_bytes() == before and not list(tmp_path.glob(".*.tmp"))
+
+
+def test_specialists_record_one_row_for_the_finished_set(tmp_path):
+    import argparse
+    import json
+
+    import specialists
+    folder = tmp_path / "net1-specialists-nouri6"
+    for group, epochs, seconds in (("eyes", 100, 20.0), ("mouth", 300, 40.0)):
+        (folder / group).mkdir(parents=True)
+        (folder / group / "model.keras").write_bytes(b"")
+        config = {"epochs_run": epochs, "seconds": seconds, "train_rows": epochs * 10, "recipe": {"epochs": 2 * epochs}}
+        (folder / group / "config.json").write_text(json.dumps(config))
+    (folder / "scores.json").write_text(json.dumps({"val_rmse_px": {"specialists": 2.3612, "single net": 3.17}}))
+    ledger = tmp_path / "runs.csv"
+    manifest = {"net": "net1", "groups": ["eyes", "mouth"], "split": "rows"}
+    args = argparse.Namespace(pretrained="runs/net1-x", groups="nouri6", no_ledger=False)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("FKD_LEDGER", str(ledger))
+        specialists.record(args, folder, manifest)
+        specialists.record(argparse.Namespace(**{**vars(args), "no_ledger": True}), folder, manifest)
+        specialists.record(argparse.Namespace(**{**vars(args), "pretrained": None, "groups": "study2"}), folder, manifest)
+    rows = read(ledger)
+    assert len(rows) == 2
+    assert rows.iloc[0][["net", "epochs", "recipe_epochs", "split", "val_rmse_px", "ensemble_of", "rows", "wall_s",
+                         "s_per_epoch"]].tolist() == ["net1 specialists", "400", "800", "rows", "2.3612", "2", "3000",
+                                                      "60", "0.15"]
+    assert rows["net"].iloc[1] == "net1 specialists from scratch (study2)"
+
+
+def test_peers_record_one_row_per_scored_model(tmp_path):
+    import numpy as np
+
+    from bench.peers import record
+    true = np.full((4, 30), 48.0)
+    true[0, :2] = np.nan
+    scored = [{"net": "dlib 68-point, calibrated (side 80)", "predicted": true + 1, "rows": 2765},
+              {"net": "peers' average", "predicted": true + 2, "ensemble_of": 2},
+              {"net": "net16 (models/shipped)", "predicted": true - 0.5, "tta": "flip", "epochs": 40, "recipe_epochs": 40}]
+    record(tmp_path / "runs.csv", scored, true, "AMD EPYC, 1 core (pinned)")
+    record(None, scored, true, "AMD EPYC, 1 core (pinned)")  # --no-ledger
+    rows = read(tmp_path / "runs.csv")
+    assert rows[["net", "val_rmse_px", "tta", "ensemble_of", "split", "epochs"]].values.tolist() == [
+        ["dlib 68-point, calibrated (side 80)", "1", "", "", "clips", ""], ["peers' average", "2", "", "2", "clips", ""],
+        ["net16 (models/shipped)", "0.5", "flip", "", "clips", "40"]]
+    assert set(rows["hardware"]) == {"AMD EPYC, 1 core (pinned)"} and all("predicted" in s for s in scored)
