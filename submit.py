@@ -75,6 +75,11 @@ def main():
     parser.add_argument("--data", help="folder with test.csv/.zip and IdLookupTable.csv (default: $FKD_DATA, else ./data, else the embedded faces)")
     parser.add_argument("--out", help="where to write the submission CSV")
     args = parser.parse_args()
+    weights = args.weights
+    if weights is not None and (not args.average or len(weights) != len(args.average) or
+                                not all(0 <= w < float("inf") for w in weights) or sum(weights) <= 0):
+        parser.error(f"--weights: expected one non-negative number per --average input ({len(args.average or [])}), "
+                     f"not all zero, got {' '.join(f'{w:g}' for w in weights)}")
     if not (args.run or args.runs or args.average or args.score):
         from facial_keypoints.runs import best_tta
         args.run, args.tta = SHIPPED_MODEL, args.tta or best_tta(SHIPPED_MODEL)

@@ -6,6 +6,7 @@
     python train.py --resume runs/net6-...  # continue a run that was killed, from its last checkpoint
     python train.py --net net6 --impute knn # every row, its missing keypoints filled from similar faces
     python train.py --net net6 --pipeline plain   # the study's NumPy flip batches instead of the fast path
+    python train.py --net net16 --split clips --teacher models/shipped   # distil: the teacher labels the gaps
     KERAS_BACKEND=jax python train.py --net net12 --devices 4   # data-parallel over 4 accelerators
 
 Exit status: 0 when the run finished, 1 with one line `error: ...` for a bad argument or bad data,
@@ -56,6 +57,9 @@ def main():
     parser.add_argument("--resume", metavar="RUN_DIR", help="continue this unfinished run from its last checkpoint")
     parser.add_argument("--impute", choices=["none", "median", "knn"], default="none",
                         help="train on every row, missing keypoints filled this way (default: the recipe's rows)")
+    parser.add_argument("--teacher", metavar="RUN",
+                        help="a run (same split) whose flip-TTA predictions fill every missing keypoint of the "
+                             "training rows and label the test faces, which join the training rows")
     parser.add_argument("--no-ledger", action="store_true", help="do not add the finished run to results/runs.csv")
     add_speed_options(parser)
     args = parser.parse_args()
@@ -69,9 +73,9 @@ def main():
     if args.list:
         return list_nets()
     if args.resume:
-        given = [f"--{name}" for name in ("net", "epochs", "seed") if getattr(args, name) is not None]
+        given = [f"--{name}" for name in ("net", "epochs", "seed", "teacher") if getattr(args, name) is not None]
         if given:
-            parser.error(f"--resume continues the run with the net, epochs and seed it was started with; "
+            parser.error(f"--resume continues the run with the net, epochs, seed and teacher it was started with; "
                          f"leave out {' and '.join(given)}")
         return resume(args)
     if not args.net:
@@ -87,6 +91,8 @@ def main():
         check_settings(recipe, COLUMNS, args.pipeline)
     except ValueError as error:
         parser.error(str(error))
+    if args.teacher:
+        check_teacher(parser, args.teacher, args.split or "rows")
 
     from facial_keypoints.training import train, unused_name
 
@@ -96,11 +102,22 @@ def main():
     name = unused_name(out, args.net)
     try:
         run_dir = train(net, data_dir, out, recipe, seed=args.seed or 0, checkpoint_every=args.checkpoint_every,
-                        pipeline=args.pipeline, split=args.split or "rows", name=name)
+                        pipeline=args.pipeline, split=args.split or "rows", name=name, teacher=args.teacher)
     except BaseException:
         remove_failed_start(out / name)
         raise
     record(run_dir, args)
+
+
+def check_teacher(parser, teacher, split):
+    """A teacher must predict all 30 columns and must not have trained on this split's validation faces."""
+    from facial_keypoints.runs import read_config
+
+    config = read_config(teacher)
+    if config.get("split", "rows") != split or len(config["columns"]) != len(COLUMNS):
+        parser.error(f"--teacher {teacher}: expected a run of all {len(COLUMNS)} columns validated on the {split} "
+                     f"split (give --split {config.get('split', 'rows')}), got {len(config['columns'])} columns "
+                     f"on the {config.get('split', 'rows')} split")
 
 
 def resume(args):
@@ -114,7 +131,7 @@ def resume(args):
     run_dir = train(nets.load(state["net"]), args.data or state["data"], run_dir.parent, Recipe(**state["recipe"]),
                     seed=state["seed"], columns=state["columns"], train_rows=state["train_rows"], name=run_dir.name,
                     checkpoint_every=args.checkpoint_every, resume=True, pipeline=state.get("pipeline", "fast"),
-                    split=state.get("split", "rows"))
+                    split=state.get("split", "rows"), teacher=state.get("teacher"))
     record(run_dir, args)
 
 

@@ -41,8 +41,9 @@ def write_submission(path, row_ids, locations, expected_row_ids):
 
 
 def read_submission(path):
-    """RowId,Location CSV -> (row_ids, locations)."""
-    frame = read_table(file_bytes(path), str(path), ("RowId", "Location"))
+    """RowId,Location CSV -> (row_ids, locations). It must end with a newline: a file cut off inside its
+    last number ("40.5" -> "40.") would otherwise be read as a different, valid answer."""
+    frame = read_table(file_bytes(path), str(path), ("RowId", "Location"), whole_file=True)
     row_ids = positive_ints(frame["RowId"], path)
     locations = numbers(frame[["Location"]], path)[:, 0]
     if np.isnan(locations).any():
@@ -70,12 +71,10 @@ def align_submission(row_ids, locations, expected_row_ids, name, lookup_name="th
 
 
 def average_submissions(paths, weights=None, expected_row_ids=None, lookup_name="the lookup table"):
-    """Weighted mean of several submissions, each checked against the lookup table's RowIds
-    (expected_row_ids; default: the first file's) and put in its order."""
+    """Weighted mean of several submissions (weights: one non-negative number each, not all zero; checked
+    by submit.py), each checked against the lookup table's RowIds (expected_row_ids; default: the first
+    file's) and put in its order."""
     weights = np.ones(len(paths)) if weights is None else np.asarray(weights, dtype=float)
-    if len(weights) != len(paths) or not np.isfinite(weights).all() or (weights < 0).any() or weights.sum() <= 0:
-        raise DataError(f"--weights: expected {len(paths)} non-negative numbers, not all zero, "
-                        f"got {' '.join(f'{w:g}' for w in weights)}")
     total = 0.0
     for path, weight in zip(paths, weights):
         row_ids, locations = read_submission(path)

@@ -17,7 +17,7 @@ import numpy as np
 from facial_keypoints.batches import FlipBatches, RowBatches
 from facial_keypoints.callbacks import AdjustVariable, EpochStats, StopOnCtrlC
 from facial_keypoints.checkpoints import ResumableEarlyStopping, RunLog, load_checkpoint, unfinished_folder
-from facial_keypoints.data import DataError, load_training
+from facial_keypoints.data import DataError, load_test, load_training
 from facial_keypoints.fast import OnDevice
 from facial_keypoints.impute import impute
 from facial_keypoints.keypoints import COLUMNS, scale, to_inputs
@@ -25,7 +25,8 @@ from facial_keypoints.losses import masked_mse
 from facial_keypoints.optim import make_optimizer
 from facial_keypoints.paths import write_csv, write_text
 from facial_keypoints.progress import Progress, command, commit, hardware
-from facial_keypoints.runs import keypoint_rmse_rows, plot_curves, predict_pixels, rmse, save_inference_model, scaled_predictor
+from facial_keypoints.runs import (keypoint_rmse_rows, load_run, plot_curves, predict_pixels, rmse, save_inference_model,
+                                   scaled_predictor)
 from facial_keypoints.splits import examples, validation_mask
 
 
@@ -80,7 +81,7 @@ def fit(model, recipe, train, val, columns, *, seed=0, log=None, resume=None, pi
 
 
 def train(net, data_dir, out_dir="runs", recipe=None, *, seed=0, columns=COLUMNS, train_rows=None, verbose=True,
-          name=None, pretrained=None, checkpoint_every=25, resume=False, pipeline="fast", split="rows"):
+          name=None, pretrained=None, checkpoint_every=25, resume=False, pipeline="fast", split="rows", teacher=None):
     """Train nets/NAME.py on data_dir; returns the run folder (written complete, or not at all).
 
     columns: the keypoint columns to learn, trained on the rows that have all of them (recipe.all_rows:
@@ -90,6 +91,7 @@ def train(net, data_dir, out_dir="runs", recipe=None, *, seed=0, columns=COLUMNS
     pretrained: a model whose weights start every layer but the output head.
     checkpoint_every: epochs between checkpoints; resume=True continues from the latest one.
     pipeline: "fast" or "plain" (see fit); split: "rows" or "clips" (see splits.validation_mask).
+    teacher: a run folder (same split, all 30 columns) whose predictions fill the gaps (teacher_labels).
     """
     recipe = recipe or net.RECIPE
     net_name = net.__name__.rpartition(".")[2]
@@ -100,6 +102,8 @@ def train(net, data_dir, out_dir="runs", recipe=None, *, seed=0, columns=COLUMNS
     training = load_training(data_dir)
     is_val = validation_mask(training, split)
     val_images, val_keypoints = examples(training, is_val, columns)
+    if teacher:
+        training, is_val = teacher_labels(teacher, training, is_val, load_test(data_dir)["images"])
     if recipe.impute:
         keypoints = training["keypoints"].copy()
         keypoints[~is_val] = impute(keypoints[~is_val], recipe.impute)
@@ -123,7 +127,8 @@ def train(net, data_dir, out_dir="runs", recipe=None, *, seed=0, columns=COLUMNS
               flush=True)
     run_args = {"net": net_name, "recipe": recipe.to_dict(), "seed": seed, "columns": list(columns),
                 "train_rows": train_rows, "data": str(Path(data_dir).resolve()),
-                "pipeline": pipeline, "split": split, "command": command(), "commit": commit(), "hardware": hardware()}
+                "pipeline": pipeline, "split": split, "teacher": str(Path(teacher).resolve()) if teacher else None,
+                "command": command(), "commit": commit(), "hardware": hardware()}
     if state:  # a resumed run was made by the command and code that started it
         run_args.update({key: state[key] for key in ("command", "commit") if key in state})
     log = RunLog(unfinished, checkpoint_every, run_args, rows=state["history"] if state else ())
@@ -152,6 +157,24 @@ def train(net, data_dir, out_dir="runs", recipe=None, *, seed=0, columns=COLUMNS
     return run_dir
 
 
+def teacher_labels(teacher, training, is_val, test_images):
+    """Distillation: the teacher run's flip-TTA predictions fill every missing keypoint of the training rows
+    (real labels stay) and label the unlabelled test faces, which join the training rows. Returns the
+    training data and validation mask with the test faces appended."""
+    model, _ = load_run(teacher)
+    def predict(images):
+        return predict_pixels(scaled_predictor(model), images, COLUMNS, tta="flip")
+
+    keypoints = training["keypoints"].copy()
+    own = keypoints[~is_val]
+    gaps = np.isnan(own)
+    own[gaps] = predict(training["images"][~is_val])[gaps]
+    keypoints[~is_val] = own
+    return ({"images": np.concatenate([training["images"], test_images]),
+             "keypoints": np.concatenate([keypoints, predict(test_images)])},
+            np.concatenate([is_val, np.zeros(len(test_images), bool)]))
+
+
 def unused_name(out_dir, net_name):
     stamp = f"{net_name}-{time.strftime('%Y%m%d-%H%M%S')}"
     candidates = itertools.chain([stamp], (f"{stamp}-{i}" for i in itertools.count(2)))
@@ -173,8 +196,8 @@ def copy_all_but_output_layer(source, model):
 
 
 def write_run_folder(unfinished, run_dir, model, config, history, predicted, val_keypoints):
-    """Write the run's files into its unfinished folder, drop the checkpoints, rename it: a run
-    folder is complete or absent."""
+    """Write the run's files into its unfinished folder, rename it, then drop its checkpoints: a run folder
+    is complete or absent, and a kill at any moment leaves either a finished run or one that resumes."""
     save_inference_model(model, unfinished / "model.keras")
     write_text(unfinished / "config.json", json.dumps(config, indent=2) + "\n")
     columns = list(history[0])
@@ -183,7 +206,7 @@ def write_run_folder(unfinished, run_dir, model, config, history, predicted, val
     write_csv(unfinished / "keypoint_rmse.csv", ["keypoint", "rmse_x_px", "rmse_y_px", "rmse_px"],
               [(k, f"{x:.4f}", f"{y:.4f}", f"{r:.4f}")
                for k, x, y, r in keypoint_rmse_rows(predicted, val_keypoints, config["columns"])])
-    (unfinished / "checkpoint.json").unlink(missing_ok=True)
-    for checkpoint in unfinished.glob("*checkpoint-*"):
-        shutil.rmtree(checkpoint)
     unfinished.rename(run_dir)
+    (run_dir / "checkpoint.json").unlink(missing_ok=True)
+    for checkpoint in run_dir.glob("*checkpoint-*"):
+        shutil.rmtree(checkpoint)

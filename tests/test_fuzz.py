@@ -112,3 +112,51 @@ def test_broken_files_give_one_clear_line(tmp_path, file, data):
 def test_test_file_image_ids_must_be_positive_integers(tmp_path, image_id):
     with pytest.raises(DataError, match="column 'ImageId'"):
         parse(tmp_path, f"ImageId,Image\n{image_id},{' '.join(['1'] * 9216)}\n", "test.csv", load_test)
+
+
+@st.composite
+def submissions(draw):
+    """A valid submission of 1 to 20 rows: (text, row_ids, locations)."""
+    rows = draw(st.integers(1, 20))
+    row_ids = np.arange(1, rows + 1)
+    locations = np.array(draw(st.lists(st.integers(0, 96000), min_size=rows, max_size=rows))) / 1000
+    text = "RowId,Location\n" + "".join(f"{r},{v:g}\n" for r, v in zip(row_ids, locations))
+    return text, row_ids, locations
+
+
+NOT_A_DIGIT = st.sampled_from(list("x,;|\"") + [chr(c) for c in range(0x80, 0x100, 17)])
+
+
+@settings(max_examples=80, deadline=2000, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(submission=submissions(), data=st.data())
+def test_a_damaged_submission_is_read_right_or_refused_in_one_line(tmp_path, submission, data):
+    """Truncation, a byte that is not a digit, a duplicated, dropped or moved row: the rows read (and put in
+    the lookup table's order) are the true ones, or the reader says what is wrong in one line."""
+    from facial_keypoints.submission import align_submission, read_submission
+
+    text, row_ids, locations = submission
+    lines = text.splitlines(keepends=True)
+    damage = data.draw(st.sampled_from(["truncate", "byte", "duplicate", "drop", "move"]))
+    if damage == "truncate":
+        text = text[:data.draw(st.integers(0, len(text) - 1))]
+    elif damage == "byte":
+        at = data.draw(st.integers(0, len(text) - 1))
+        text = text[:at] + data.draw(NOT_A_DIGIT) + text[at + 1:]
+    else:
+        row = data.draw(st.integers(1, len(lines) - 1))
+        if damage == "duplicate":
+            lines.insert(data.draw(st.integers(1, len(lines))), lines[row])
+        elif damage == "drop":
+            del lines[row]
+        else:
+            lines.insert(data.draw(st.integers(1, len(lines) - 1)), lines.pop(row))
+        text = "".join(lines)
+    path = tmp_path / f"sub-{next(folders)}.csv"
+    path.write_bytes(text.encode("utf-8"))
+    try:
+        read_ids, read_locations = read_submission(path)
+        aligned = align_submission(read_ids, read_locations, row_ids, str(path))
+    except DataError as error:
+        assert "\n" not in str(error) and path.name in str(error)
+        return
+    assert np.array_equal(aligned, locations)

@@ -86,3 +86,19 @@ def test_a_corrupt_cache_file_is_rebuilt(tmp_path, damage, capsys, monkeypatch):
     assert "rebuilding" in capsys.readouterr().err
     assert np.array_equal(load_training(tmp_path)["images"], first["images"])  # and the cache is whole again
     assert cached.stat().st_size > 1000
+
+
+def test_a_zip_whose_deflate_stream_is_damaged_is_one_line(tmp_path):
+    write_training(tmp_path, good_rows(3))
+    archive = tmp_path / "training.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:
+        zipped.write(tmp_path / "training.csv", "training.csv")
+    (tmp_path / "training.csv").unlink()
+    data = bytearray(archive.read_bytes())
+    with zipfile.ZipFile(archive) as opened:
+        info = opened.infolist()[0]
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)  # the compressed bytes
+    data[start + 100:start + 140] = b"\xff" * 40
+    archive.write_bytes(bytes(data))
+    with pytest.raises(DataError, match=r"training\.zip: not a readable zip file .*download it again"):
+        load_training(tmp_path)

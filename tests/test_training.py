@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -224,3 +225,20 @@ def test_a_net_with_coordinate_channels_saves_and_reloads(tmp_path):
     model.save(tmp_path / "model.keras")
     reloaded = keras.saving.load_model(tmp_path / "model.keras")
     assert np.allclose(reloaded.predict(images, verbose=0), model.predict(images, verbose=0), atol=1e-6)
+
+
+def test_a_teacher_labels_the_gaps_and_the_test_faces(net1_run, ytf_dir, tmp_path):
+    out = tmp_path / "runs"
+    result = subprocess.run([sys.executable, "train.py", "--net", "net1", "--epochs", "2", "--teacher", net1_run,
+                             "--data", ytf_dir, "--out", out, "--no-ledger"], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    (run_dir,) = out.iterdir()
+    config = check_run_folder(run_dir, ytf_dir)
+    training = load_training(ytf_dir)
+    train_side = int((~validation_mask(training, "rows")).sum())
+    assert config["train_rows"] == train_side + 769  # every training row, complete now, and the test faces
+    assert config["teacher"] == str(Path(net1_run).resolve())
+    wrong = subprocess.run([sys.executable, "train.py", "--net", "net1", "--epochs", "2", "--teacher", net1_run,
+                            "--split", "clips", "--data", ytf_dir, "--out", out], cwd=ROOT, capture_output=True,
+                           text=True)
+    assert wrong.returncode == 2 and "validated on the clips split" in wrong.stderr
