@@ -1,0 +1,162 @@
+"""Inference speed on one CPU core and model size: a run (default: the shipped model) in Keras, as a TF
+SavedModel, TFLite float and int8 and ONNX Runtime (export.py's files), with and without its recorded
+TTA, beside dlib and MediaPipe (bench/peers.py) on the same real faces.
+
+    python bench/inference.py                      # prints the table and puts it in docs/deploy.md
+    python bench/inference.py --faces 100 --no-docs
+
+- Faces: the complete validation faces of the run's split (clips for the shipped model: 207 on the
+  embedded data). val RMSE: all of them. Timed: --faces of them one at a time (batch 1), and as many
+  whole batches of 64 as they hold (batch 64).
+- Time: CPU time of the process (time.process_time) pinned to one core (bench/peers.pin_to_one_core),
+  every runtime at one intra-op thread, after a warm-up call of each batch shape. Input float32 pixels,
+  output keypoints in pixels: the exported graph whole (scaling and TTA included).
+- The exported files are written to a temporary folder by export.py's code, then removed.
+- Peers: one face at a time (neither takes batches), with the settings bench/peers.py chose
+  (docs/peers.md, which also has their accuracy), their upscaling and padding included.
+"""
+import argparse
+import importlib.util
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow is imported (by bench.peers)
+
+from bench.peers import PEER_PACKAGES, Dlib, MediaPipe, megabytes, pin_to_one_core, run_peer  # noqa: E402
+from facial_keypoints.data import DataError  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs" / "deploy.md"
+BEGIN, END = "<!-- inference -->", "<!-- /inference -->"
+PEERS = ((Dlib, dict(side=80, dy=4, scale=4)), (MediaPipe, dict(scale=3, pad=0.25, refine=True)))  # docs/peers.md
+KERAS = "Keras 3 (model.keras, predict_on_batch)"
+FORMATS = (("savedmodel", None, "TF SavedModel (tf.saved_model)"), ("tflite", None, "TFLite float32 (LiteRT)"),
+           ("tflite", "int8", "TFLite int8 weights (LiteRT)"), ("onnx", None, "ONNX Runtime"))
+
+
+def ms_per_face(predict, faces, batch, count):
+    """CPU milliseconds per face over `count` faces (whole batches of `batch`), after one warm-up call."""
+    batches = [faces[i:i + batch] for i in range(0, count - batch + 1, batch)]
+    predict(batches[0])
+    started = time.process_time()
+    for chunk in batches:
+        predict(chunk)
+    return (time.process_time() - started) * 1e3 / (len(batches) * batch)
+
+
+def size_mb(path):
+    path = Path(path)
+    return megabytes([f for f in path.rglob("*") if f.is_file()] if path.is_dir() else [path])
+
+
+def table(rows):
+    lines = ["| model | TTA | val RMSE px | ms/face, batch 1 | ms/face, batch 64 | MB |", "|---|---|---|---|---|---|"]
+    for name, tta, error, single, batched, size in rows:
+        cells = [f"{v:.3f}" if isinstance(v, float) else v for v in (error, single, batched)]
+        lines.append(f"| {name} | {tta} | {' | '.join(cells)} | {size:.2f} |")
+    return "\n".join(lines)
+
+
+def put_in_docs(block, path=DOCS):
+    from facial_keypoints.runs import write_text
+    text = path.read_text() if path.is_file() else ""
+    if BEGIN not in text or END not in text:
+        raise DataError(f"{path}: no {BEGIN} ... {END} markers to put the table between")
+    head, rest = text.split(BEGIN, 1)
+    write_text(path, f"{head}{BEGIN}\n{block}\n{END}{rest.split(END, 1)[1]}")
+
+
+def our_rows(model, run, faces, true, count, notes):
+    """(name, TTA, val RMSE, ms batch 1, ms batch 64, MB) of the run in Keras and in each exported format,
+    with its recorded TTA and without."""
+    from facial_keypoints import export
+    from facial_keypoints.runs import best_tta, rmse
+    rows = []
+    for tta in dict.fromkeys([best_tta(run), None]):
+        deploy = export.deploy_model(model, tta)
+        with tempfile.TemporaryDirectory(prefix="fkd-inference-") as folder:
+            runtimes = [(KERAS, deploy.predict_on_batch, size_mb(run / "model.keras"))]
+            for fmt, quantize, name in FORMATS:
+                missing = export.missing_packages(fmt)
+                if missing:
+                    notes.append(f"{name}: not measured, {', '.join(missing)} not installed "
+                                 "(pip install -r requirements-export.txt)")
+                    continue
+                path = Path(folder) / f"{fmt}-{quantize}{export.FORMATS[fmt][0]}"
+                export.write(deploy, fmt, path, quantize)
+                runtimes.append((name, export.runtime(fmt, path, threads=1), size_mb(path)))
+            for name, predict, size in runtimes:
+                rows.append((name, tta or "none", rmse(export.predict_all(predict, faces), true),
+                             ms_per_face(predict, faces, 1, count), ms_per_face(predict, faces, 64, len(faces)), size))
+                print(f"  {name}, TTA {tta or 'none'}: {rows[-1][2]:.3f} px, {rows[-1][3]:.2f} ms/face one at a "
+                      f"time, {rows[-1][4]:.2f} in batches of 64", file=sys.stderr, flush=True)
+    return rows
+
+
+def peer_rows(faces, count, notes):
+    """The same columns for dlib and MediaPipe, one face at a time, where their packages are installed."""
+    missing = [name for name in PEER_PACKAGES if importlib.util.find_spec(name) is None]
+    if missing:
+        notes.append(f"dlib, MediaPipe: not measured, {', '.join(missing)} not installed "
+                     "(pip install --no-deps -r requirements-peers.txt)")
+        return []
+    rows = []
+    for peer_class, settings in PEERS:
+        peer = peer_class()
+        seconds = run_peer(peer, settings, faces[:count, ..., 0].astype("uint8"))[1]  # they take uint8 crops
+        rows.append((f"{peer.name} ({', '.join(f'{k} {v}' for k, v in settings.items())})", "none",
+                     "[peers.md](peers.md)", seconds * 1e3, "one at a time", megabytes(peer.files)))
+    return rows
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--run", help="run folder (default: the shipped model, models/shipped)")
+    parser.add_argument("--faces", type=int, default=200, help="faces timed one at a time (default 200)")
+    parser.add_argument("--core", type=int, help="the CPU core to pin to (default: the first one allowed)")
+    parser.add_argument("--no-docs", action="store_true", help="print the table only; leave docs/deploy.md alone")
+    args = parser.parse_args()
+    core = pin_to_one_core(args.core)
+    import keras
+    import tensorflow as tf
+    tf.config.threading.set_intra_op_parallelism_threads(1)
+    tf.config.threading.set_inter_op_parallelism_threads(1)
+
+    from facial_keypoints.data import SHIPPED_MODEL, find_data_dir, load_training
+    from facial_keypoints.keypoints import COLUMNS
+    from facial_keypoints.progress import hardware
+    from facial_keypoints.runs import load_run, run_split
+    from facial_keypoints.training import examples, validation_mask
+    run = Path(args.run) if args.run else SHIPPED_MODEL
+    model, _ = load_run(run)
+    training = load_training(find_data_dir(None))
+    split = run_split(run)
+    faces, true = examples(training, validation_mask(training, split), COLUMNS)
+    faces, count = faces.astype("float32"), min(args.faces, len(faces))
+    if count < 1 or len(faces) < 64:
+        raise DataError(f"--faces {args.faces}: need at least 1 face to time, and 64 validation faces ({len(faces)})")
+
+    notes = []
+    ours = our_rows(model, run, faces, true, count, notes)
+    rows = ours + peer_rows(faces, count, notes)
+    block = "\n".join([
+        f"Command: `python bench/inference.py{' --run ' + str(args.run) if args.run else ''} --faces {args.faces}`. "
+        f"Hardware: {hardware()}, pinned to core {core}; CPU time per face, one intra-op thread per runtime; "
+        f"Keras backend {keras.backend.backend()}. Faces: the {len(faces)} complete validation faces of the "
+        f"{split} split (val RMSE on all; batch 1 timed on {count}, batch 64 on {len(faces) // 64 * 64}).", "",
+        table(rows), "",
+        f"Fastest of ours: {min(row[4] for row in ours):.3f} ms/face in batches of 64 (target 0.5), "
+        f"{min(row[3] for row in ours):.3f} ms for a single face (target 2).", *[f"\nNote: {note}" for note in notes]])
+    print("\n" + block)
+    if not args.no_docs:
+        put_in_docs(block)
+        print(f"\n-> {DOCS.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    from facial_keypoints import cli
+    cli.run(main)

@@ -1,0 +1,150 @@
+"""Deployable models: a net with its input scaling, its test-time augmentation and the mapping back to
+pixels in one graph, written as a TensorFlow SavedModel, a TFLite (LiteRT) file or an ONNX file by Keras'
+own `model.export`, and run with that format's own runtime.
+
+The exported graph takes float32 pixels 0..255, shape (N, 96, 96, 1), and returns (N, 30) keypoints in
+pixels of the 96x96 face, x0, y0, x1, y1, ... in Kaggle's column order (keypoints.COLUMNS).
+"""
+import importlib.util
+import warnings
+
+import keras
+import numpy as np
+from keras import layers, ops
+
+from facial_keypoints.data import DataError
+from facial_keypoints.keypoints import COLUMNS, IMAGE_SIZE, mirror_map, unscale
+
+# format -> (file suffix, the (import name, pip name) of what it needs beyond requirements.txt)
+FORMATS = {
+    "savedmodel": ("", ()),
+    "tflite": (".tflite", ()),  # TensorFlow's converter; runtime: ai-edge-litert, else tf.lite.Interpreter
+    "onnx": (".onnx", (("tf2onnx", "tf2onnx"), ("onnx", "onnx"), ("onnxruntime", "onnxruntime"))),
+}
+INPUT_NAME = "pixels"
+
+
+def missing_packages(fmt):
+    """pip names of the packages fmt needs that are not installed here."""
+    return [pip for module, pip in FORMATS[fmt][1] if importlib.util.find_spec(module) is None]
+
+
+class MirrorImages(layers.Layer):
+    """Images (N, h, w, c) mirrored left-right, as keypoints.flip_images."""
+
+    def call(self, images):
+        return ops.flip(images, axis=2)
+
+
+class MirrorKeypoints(layers.Layer):
+    """Scaled keypoints of a mirrored face mapped back to the face, as keypoints.flip_targets."""
+
+    def __init__(self, columns=COLUMNS, **kwargs):
+        super().__init__(**kwargs)
+        self.columns = list(columns)
+        permutation, sign, offset = mirror_map(self.columns)
+        self.permutation = [int(i) for i in permutation]
+        self.sign, self.offset = np.asarray(sign, "float32"), np.asarray(offset, "float32")
+
+    def call(self, targets):
+        flipped = ops.take(targets, self.permutation, axis=1)
+        return flipped * ops.convert_to_tensor(self.sign) + ops.convert_to_tensor(self.offset)
+
+    def get_config(self):
+        return {**super().get_config(), "columns": self.columns}
+
+
+def deploy_model(model, tta=None):
+    """pixels 0..255 (N, 96, 96, 1) -> keypoints in pixels (N, 30): model between its input scaling (/255)
+    and keypoints.unscale, with tta="flip" averaging in the mirrored face's prediction (runs.predict_pixels)."""
+    pixels = keras.Input((IMAGE_SIZE, IMAGE_SIZE, 1), name=INPUT_NAME)
+    images = layers.Rescaling(1 / 255)(pixels)
+
+    def net(inputs):
+        return keras.tree.flatten(model(inputs))[0]  # a reloaded model returns a list of one tensor
+
+    scaled = net(images)
+    if tta == "flip":
+        scaled = layers.Average()([scaled, MirrorKeypoints()(net(MirrorImages()(images)))])
+    elif tta is not None:
+        raise DataError(f"unknown TTA {tta!r}; expected flip or none")
+    keypoints = layers.Rescaling(unscale(1.0) - unscale(0.0), offset=unscale(0.0), name="keypoints")(scaled)
+    return keras.Model(pixels, keypoints, name=f"{model.name}_pixels")
+
+
+def check_format(fmt, quantize=None):
+    """DataError unless fmt (and quantize) can be exported here: the backend, the packages, the options."""
+    if keras.backend.backend() != "tensorflow":
+        raise DataError(f"export needs the TensorFlow backend (the converters are TensorFlow's); "
+                        f"this is {keras.backend.backend()}: run with KERAS_BACKEND=tensorflow")
+    missing = missing_packages(fmt)
+    if missing:
+        raise DataError(f"--format {fmt} needs {', '.join(missing)}, not installed here: "
+                        "pip install -r requirements-export.txt")
+    if quantize not in (None, "int8") or (quantize and fmt != "tflite"):
+        raise DataError(f"--quantize {quantize} is offered for --format tflite only (docs/deploy.md says why)")
+
+
+def write(deploy, fmt, path, quantize=None):
+    """deploy (deploy_model) as fmt at path (a folder for savedmodel). quantize="int8": TFLite's dynamic-range
+    quantization (int8 weights; activations quantized to int8 at run time, the output stays float)."""
+    check_format(fmt, quantize)
+    deploy(np.zeros((1, IMAGE_SIZE, IMAGE_SIZE, 1), "float32"))  # the ONNX export wants a model called once
+    if fmt == "savedmodel":
+        deploy.export(str(path), format="tf_saved_model", verbose=False)
+    elif fmt == "onnx":
+        with warnings.catch_warnings():  # tf2onnx's numpy-2 patch in Keras touches np.object
+            warnings.simplefilter("ignore", FutureWarning)
+            deploy.export(str(path), format="onnx", verbose=False)
+    else:
+        import tensorflow as tf
+        options = {"optimizations": [tf.lite.Optimize.DEFAULT]} if quantize else {}
+        deploy.export(str(path), format="litert", verbose=False, **options)
+
+
+def tflite_interpreter(path, threads=None):
+    """The LiteRT interpreter (ai-edge-litert) where installed, else TensorFlow's own tf.lite.Interpreter."""
+    try:
+        from ai_edge_litert.interpreter import Interpreter
+    except ImportError:
+        import tensorflow as tf
+        with warnings.catch_warnings():  # "tf.lite.Interpreter is deprecated": it is still in TF 2.21
+            warnings.simplefilter("ignore", UserWarning)
+            return tf.lite.Interpreter(str(path), num_threads=threads)
+    return Interpreter(str(path), num_threads=threads)
+
+
+def runtime(fmt, path, threads=None):
+    """predict(pixels float32 (N, 96, 96, 1)) -> (N, 30) keypoints in pixels, run by fmt's own runtime
+    (threads: its intra-op threads; None: its default)."""
+    if fmt == "onnx":
+        import onnxruntime
+        options = onnxruntime.SessionOptions()
+        if threads:
+            options.intra_op_num_threads = options.inter_op_num_threads = threads
+        session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        return lambda pixels: session.run(None, {INPUT_NAME: pixels})[0]
+    if fmt == "tflite":
+        interpreter = tflite_interpreter(path, threads)
+        given, out = interpreter.get_input_details()[0]["index"], interpreter.get_output_details()[0]["index"]
+        allocated = []
+
+        def predict(pixels):
+            if allocated != [pixels.shape]:  # the batch size is fixed until the tensors are resized
+                interpreter.resize_tensor_input(given, pixels.shape)
+                interpreter.allocate_tensors()
+                allocated[:] = [pixels.shape]
+            interpreter.set_tensor(given, pixels)
+            interpreter.invoke()
+            return interpreter.get_tensor(out).copy()
+        return predict
+    import tensorflow as tf
+    loaded = tf.saved_model.load(str(path))
+    return lambda pixels: loaded.serve(tf.constant(pixels)).numpy()
+
+
+def predict_all(predict, images, batch=64):
+    """uint8 or float faces (N, 96, 96[, 1]) -> (N, 30) pixels, in batches of at most `batch` faces."""
+    pixels = np.asarray(images, dtype="float32").reshape(len(images), IMAGE_SIZE, IMAGE_SIZE, 1)
+    return np.concatenate([np.asarray(predict(pixels[i:i + batch]), dtype=np.float64)
+                           for i in range(0, len(pixels), batch)])
