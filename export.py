@@ -93,8 +93,9 @@ def main():
 
     from facial_keypoints.data import find_data_dir, load_test, load_training
     from facial_keypoints.keypoints import COLUMNS
-    from facial_keypoints.runs import best_tta, load_run, predict_pixels, rmse, run_split, scaled_predictor
-    from facial_keypoints.training import examples, validation_mask
+    from facial_keypoints.predictors import run_split
+    from facial_keypoints.runs import best_tta, load_run, predict_pixels, rmse, scaled_predictor
+    from facial_keypoints.splits import examples, validation_mask
     model, config = load_run(run)
     if list(config["columns"]) != list(COLUMNS):
         raise DataError(f"{run} predicts {len(config['columns'])} of the 30 columns (one specialist?); "

@@ -151,7 +151,8 @@ def draw(color, boxes, keypoints):
 def load_predictor(run):
     """predict_scaled of a run folder (Keras' predict_on_batch: no per-call input pipeline, for a call per
     video frame) or of a specialists folder."""
-    from facial_keypoints.runs import load_full_predictor, load_run
+    from facial_keypoints.predictors import load_full_predictor
+    from facial_keypoints.runs import load_run
     if (run / "manifest.json").is_file():
         return load_full_predictor(run)
     model, config = load_run(run)
@@ -161,7 +162,7 @@ def load_predictor(run):
 
 
 def annotate_photo(photo, png, record, run, faces):
-    from facial_keypoints.runs import write_atomic, write_text
+    from facial_keypoints.paths import write_atomic, write_text
     color, factor = read_photo(photo)
     boxes, keypoints = faces(color)
     if not boxes:

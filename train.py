@@ -34,6 +34,8 @@ def list_nets():
               f"lr {r.learning_rate[0]:g}->{r.learning_rate[1]:g}  {optimizer}  patience {r.patience or '-'}  "
               f"rows {'all' if r.all_rows else 'complete'}  augment {'yes' if r.augments() else 'no'}")
         print(f"       {net.__doc__.strip()}")
+    for name, note in nets.NOT_A_NET.items():
+        print(f"{name:6} {note}")
 
 
 def add_speed_options(parser):

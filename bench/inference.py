@@ -62,7 +62,7 @@ def table(rows):
 
 
 def put_in_docs(block, path=DOCS):
-    from facial_keypoints.runs import write_text
+    from facial_keypoints.paths import write_text
     text = path.read_text() if path.is_file() else ""
     if BEGIN not in text or END not in text:
         raise DataError(f"{path}: no {BEGIN} ... {END} markers to put the table between")
@@ -129,8 +129,9 @@ def main():
     from facial_keypoints.data import SHIPPED_MODEL, find_data_dir, load_training
     from facial_keypoints.keypoints import COLUMNS
     from facial_keypoints.progress import hardware
-    from facial_keypoints.runs import load_run, run_split
-    from facial_keypoints.training import examples, validation_mask
+    from facial_keypoints.predictors import run_split
+    from facial_keypoints.runs import load_run
+    from facial_keypoints.splits import examples, validation_mask
     run = Path(args.run) if args.run else SHIPPED_MODEL
     model, _ = load_run(run)
     training = load_training(find_data_dir(None))

@@ -13,7 +13,7 @@ import numpy as np
 from keras import layers, ops
 
 from facial_keypoints.data import DataError
-from facial_keypoints.keypoints import COLUMNS, IMAGE_SIZE, mirror_map, unscale
+from facial_keypoints.keypoints import COLUMNS, IMAGE_SIZE, PIXEL_MAX, mirror_map, unscale
 
 # format -> (file suffix, the (import name, pip name) of what it needs beyond requirements.txt)
 FORMATS = {
@@ -58,7 +58,7 @@ def deploy_model(model, tta=None):
     """pixels 0..255 (N, 96, 96, 1) -> keypoints in pixels (N, 30): model between its input scaling (/255)
     and keypoints.unscale, with tta="flip" averaging in the mirrored face's prediction (runs.predict_pixels)."""
     pixels = keras.Input((IMAGE_SIZE, IMAGE_SIZE, 1), name=INPUT_NAME)
-    images = layers.Rescaling(1 / 255)(pixels)
+    images = layers.Rescaling(1 / PIXEL_MAX)(pixels)  # keypoints.to_inputs, as a layer
 
     def net(inputs):
         return keras.tree.flatten(model(inputs))[0]  # a reloaded model returns a list of one tensor

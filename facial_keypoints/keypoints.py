@@ -43,9 +43,12 @@ def unscale(targets):
     return targets * UNIT_PX + UNIT_PX
 
 
+PIXEL_MAX = 255.0  # gray values run 0..PIXEL_MAX; the nets see them divided by it
+
+
 def to_inputs(images):
     """Pixels 0..255 (a uint8 NumPy array, or a float32 backend tensor) -> the nets' float32 inputs in [0, 1]."""
-    return images / np.float32(255)
+    return images / np.float32(PIXEL_MAX)
 
 
 def mirror_name(column):

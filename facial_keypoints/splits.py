@@ -20,18 +20,20 @@ def split_rows(keypoints, seed=SEED, groups=None):
     """Validation mask over the rows of keypoints (n, 30; NaN where missing).
 
     groups: a group number per row (near_duplicate_groups): a group then goes to one side whole
-    (sklearn's StratifiedGroupKFold, fold 0 of 5). Without groups, rows are drawn one by one
-    (train_test_split), as the study did.
+    (sklearn's StratifiedGroupKFold, fold 0 of 5; none with fewer than 5 groups). Without groups, rows
+    are drawn one by one (train_test_split of each kind), as the study did.
     """
     complete = ~np.isnan(keypoints).any(axis=1)
-    rows = np.arange(len(keypoints))
-    if groups is None:
-        _, val = train_test_split(rows, test_size=1 / VAL_FOLDS, stratify=complete, random_state=seed)
-    else:
-        folds = StratifiedGroupKFold(VAL_FOLDS, shuffle=True, random_state=seed)
-        _, val = next(folds.split(rows, complete, groups))
     is_val = np.zeros(len(keypoints), bool)
-    is_val[val] = True
+    if groups is None:
+        for kind in (complete, ~complete):
+            rows = np.flatnonzero(kind)
+            count = round(len(rows) / VAL_FOLDS)
+            if 0 < count < len(rows):  # a handful of rows holds none out: preflight says how many are needed
+                is_val[train_test_split(rows, test_size=count, random_state=seed)[1]] = True
+    elif len(np.unique(groups)) >= VAL_FOLDS:
+        folds = StratifiedGroupKFold(VAL_FOLDS, shuffle=True, random_state=seed)
+        is_val[next(folds.split(keypoints, complete, groups))[1]] = True
     return is_val
 
 

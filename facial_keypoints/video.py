@@ -10,7 +10,7 @@ import numpy as np
 
 from facial_keypoints.data import DataError
 from facial_keypoints.keypoints import COLUMNS
-from facial_keypoints.runs import write_atomic
+from facial_keypoints.paths import write_atomic
 
 CSV_COLUMNS = ["frame", "time_s", "face", "box_x", "box_y", "box_w", "box_h", *COLUMNS]
 FOURCC = "mp4v"  # MPEG-4 part 2, which the FFmpeg of OpenCV's wheels writes without extra codecs

@@ -50,4 +50,4 @@ def test_data_parallel_on_two_devices_matches_one(ytf_dir):
 def test_devices_option_says_what_is_wrong(tmp_path):
     result = subprocess.run([sys.executable, "train.py", "--net", "net1", "--devices", "2", "--out", str(tmp_path)],
                             cwd=ROOT, capture_output=True, text=True, env={**os.environ, "KERAS_BACKEND": "tensorflow"})
-    assert result.returncode == 1 and "--devices needs KERAS_BACKEND=jax" in result.stderr and "Traceback" not in result.stderr
+    assert result.returncode == 2 and "--devices needs KERAS_BACKEND=jax" in result.stderr and "Traceback" not in result.stderr
