@@ -26,7 +26,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow is imported (by bench.peers)
 
-from bench.peers import PEER_PACKAGES, Dlib, MediaPipe, megabytes, pin_to_one_core, run_peer  # noqa: E402
+from bench.peer_models import PEER_PACKAGES, Dlib, MediaPipe, megabytes, run_peer  # noqa: E402
+from bench.peers import pin_to_one_core  # noqa: E402
 from facial_keypoints.data import DataError  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,11 +1,12 @@
-"""bench/peers.py's pure parts: landmark -> Kaggle mapping, coordinate conversion, calibration.
-None of them needs the peers' packages (dlib, mediapipe)."""
+"""The peers' pure parts (bench/peer_models.py, bench/peers.py): landmark -> Kaggle mapping, coordinate
+conversion, calibration, per-keypoint scores. None of them needs the peers' packages (dlib, mediapipe)."""
 import numpy as np
 import pytest
 
-from bench.peers import (IBUG68, MESH468, calibrate, fit_calibration, from_resized, keypoint_rmse, rmse,
-                         to_kaggle)
+from bench.peer_models import IBUG68, MESH468, calibrate, fit_calibration, from_resized, to_kaggle
+from bench.peers import keypoint_rmse
 from facial_keypoints.keypoints import COLUMNS, KEYPOINTS, mirror_name
+from facial_keypoints.runs import rmse
 
 pytestmark = pytest.mark.jax
 
