@@ -29,6 +29,8 @@ def output_path(args, run, suffix):
     from facial_keypoints.paths import output_file, output_folder
     name = f"{run.name}{'-int8' if args.quantize else ''}{suffix or '-savedmodel'}"
     out = Path(args.out) if args.out else Path("exports") / name
+    if suffix and out.suffix != suffix:  # Keras' exporters insist on it, after the whole conversion
+        raise DataError(f"--out {out}: a {args.format} file name must end with {suffix}")
     out = output_folder(out, make=False) if args.format == "savedmodel" else output_file(out)
     if out.exists() and not args.overwrite:
         raise DataError(f"{out}: exists already; give --overwrite to replace it, or another --out")

@@ -79,6 +79,14 @@ def test_int8_is_refused_where_it_is_not_offered(capsys, tmp_path):
     assert not (tmp_path / "m").exists()
 
 
+@pytest.mark.parametrize("fmt, name", [("tflite", "model"), ("tflite", "model.onnx"), ("onnx", "model.tflite")])
+def test_an_out_without_the_formats_suffix_is_one_line_before_any_work(capsys, tmp_path, fmt, name):
+    result = export_py(capsys, "--format", fmt, "--out", tmp_path / name)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"a {fmt} file name must end with .{fmt}" in result.stderr.strip().splitlines()[-1]
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_an_export_that_fails_its_parity_check_writes_nothing(capsys, tmp_path, monkeypatch):
     def write(deploy, fmt, path, quantize=None):  # a converter gone wrong: its file predicts the mean face
         path.write_bytes(b"not a model")
