@@ -15,6 +15,7 @@ from pathlib import Path
 import h5py
 
 from facial_keypoints.keypoints import COLUMNS
+from facial_keypoints.paths import write_atomic
 from facial_keypoints.tables import (DataError, kaggle_csv_bytes, numbers, pixels, positive_ints, read_table,
                                      reject_duplicates)
 
@@ -114,17 +115,14 @@ def _cached(data_dir, stem, parse):
         except (OSError, KeyError, ValueError) as error:  # cut off or overwritten
             print(f"note: the cache {path} is damaged ({error}); rebuilding it", file=sys.stderr)
     arrays = parse()
+
+    def write(tmp):
+        with h5py.File(tmp, "w") as cache:
+            for name, array in arrays.items():
+                cache.create_dataset(name, data=array)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".h5.tmp")
-        os.close(fd)
-        try:
-            with h5py.File(tmp, "w") as cache:
-                for name, array in arrays.items():
-                    cache.create_dataset(name, data=array)
-            os.replace(tmp, path)
-        finally:
-            Path(tmp).unlink(missing_ok=True)
+        write_atomic(path, write)
     except OSError as error:
         print(f"note: could not cache parsed {stem} data in {path.parent}: {error}", file=sys.stderr)
     return arrays
