@@ -7,6 +7,7 @@
     python train.py --net net6 --impute knn # every row, its missing keypoints filled from similar faces
     python train.py --net net6 --pipeline plain   # the study's NumPy flip batches instead of the fast path
     python train.py --net net16 --split clips --teacher models/shipped   # distil: the teacher labels the gaps
+    python train.py --net net16 --split clips --teacher runs/A runs/B    # distil from the average of two runs
     KERAS_BACKEND=jax python train.py --net net12 --devices 4   # data-parallel over 4 accelerators
 
 Exit status: 0 when the run finished, 1 with one line `error: ...` for a bad argument or bad data,
@@ -59,9 +60,9 @@ def main():
     parser.add_argument("--resume", metavar="RUN_DIR", help="continue this unfinished run from its last checkpoint")
     parser.add_argument("--impute", choices=["none", "median", "knn"], default="none",
                         help="train on every row, missing keypoints filled this way (default: the recipe's rows)")
-    parser.add_argument("--teacher", metavar="RUN",
-                        help="a run (same split) whose flip-TTA predictions fill every missing keypoint of the "
-                             "training rows and label the test faces, which join the training rows")
+    parser.add_argument("--teacher", metavar="RUN", nargs="+",
+                        help="runs (same split) whose flip-TTA predictions, averaged, fill every missing keypoint "
+                             "of the training rows and label the test faces, which join the training rows")
     parser.add_argument("--no-ledger", action="store_true", help="do not add the finished run to results/runs.csv")
     add_speed_options(parser)
     args = parser.parse_args()
@@ -93,8 +94,8 @@ def main():
         check_settings(recipe, COLUMNS, args.pipeline)
     except ValueError as error:
         parser.error(str(error))
-    if args.teacher:
-        check_teacher(parser, args.teacher, args.split or "rows")
+    for teacher in args.teacher or ():
+        check_teacher(parser, teacher, args.split or "rows")
 
     from facial_keypoints.training import train, unused_name
 
@@ -104,7 +105,7 @@ def main():
     name = unused_name(out, args.net)
     try:
         run_dir = train(net, data_dir, out, recipe, seed=args.seed or 0, checkpoint_every=args.checkpoint_every,
-                        pipeline=args.pipeline, split=args.split or "rows", name=name, teacher=args.teacher)
+                        pipeline=args.pipeline, split=args.split or "rows", name=name, teachers=args.teacher or ())
     except BaseException:
         remove_failed_start(out / name)
         raise
@@ -130,10 +131,11 @@ def resume(args):
 
     run_dir = Path(args.resume)
     state = read_state(run_dir)
+    teachers = [teacher["path"] for teacher in state.get("teachers") or ()]
     run_dir = train(nets.load(state["net"]), args.data or state["data"], run_dir.parent, Recipe(**state["recipe"]),
                     seed=state["seed"], columns=state["columns"], train_rows=state["train_rows"], name=run_dir.name,
                     checkpoint_every=args.checkpoint_every, resume=True, pipeline=state.get("pipeline", "fast"),
-                    split=state.get("split", "rows"), teacher=state.get("teacher"))
+                    split=state.get("split", "rows"), teachers=teachers)
     record(run_dir, args)
 
 

@@ -23,11 +23,14 @@ def cpu_model():
 
 
 def hardware():
-    """What a reader needs to compare timings: the accelerator's name, or the CPU model and its cores."""
+    """What a reader needs to compare timings: the accelerator's name, or the CPU model and the cores this
+    process may use (`taskset -c 0 python train.py ...`: "1 of 2 cores")."""
     accelerators = [d for d in keras.distribution.list_devices() if not d.lower().startswith("cpu")]
     if accelerators:
         return f"{len(accelerators)} x {accelerators[0]}"
-    return f"{cpu_model()}, {os.cpu_count()} cores"
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    cores = f"{usable} of {os.cpu_count()}" if usable < os.cpu_count() else usable
+    return f"{cpu_model()}, {cores} cores"
 
 
 def duration(seconds):

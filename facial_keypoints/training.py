@@ -25,8 +25,8 @@ from facial_keypoints.losses import masked_mse
 from facial_keypoints.optim import make_optimizer
 from facial_keypoints.paths import write_csv, write_text
 from facial_keypoints.progress import Progress, command, commit, hardware
-from facial_keypoints.runs import (keypoint_rmse_rows, load_run, plot_curves, predict_pixels, rmse, save_inference_model,
-                                   scaled_predictor)
+from facial_keypoints.runs import (keypoint_rmse_rows, load_run, plot_curves, predict_pixels, read_config, rmse,
+                                   save_inference_model, scaled_predictor)
 from facial_keypoints.splits import examples, validation_mask
 
 
@@ -81,7 +81,7 @@ def fit(model, recipe, train, val, columns, *, seed=0, log=None, resume=None, pi
 
 
 def train(net, data_dir, out_dir="runs", recipe=None, *, seed=0, columns=COLUMNS, train_rows=None, verbose=True,
-          name=None, pretrained=None, checkpoint_every=25, resume=False, pipeline="fast", split="rows", teacher=None):
+          name=None, pretrained=None, checkpoint_every=25, resume=False, pipeline="fast", split="rows", teachers=()):
     """Train nets/NAME.py on data_dir; returns the run folder (written complete, or not at all).
 
     columns: the keypoint columns to learn, trained on the rows that have all of them (recipe.all_rows:
@@ -91,7 +91,7 @@ def train(net, data_dir, out_dir="runs", recipe=None, *, seed=0, columns=COLUMNS
     pretrained: a model whose weights start every layer but the output head.
     checkpoint_every: epochs between checkpoints; resume=True continues from the latest one.
     pipeline: "fast" or "plain" (see fit); split: "rows" or "clips" (see splits.validation_mask).
-    teacher: a run folder (same split, all 30 columns) whose predictions fill the gaps (teacher_labels).
+    teachers: run folders (same split, all 30 columns) whose averaged predictions fill the gaps (teacher_labels).
     """
     recipe = recipe or net.RECIPE
     net_name = net.__name__.rpartition(".")[2]
@@ -102,8 +102,10 @@ def train(net, data_dir, out_dir="runs", recipe=None, *, seed=0, columns=COLUMNS
     training = load_training(data_dir)
     is_val = validation_mask(training, split)
     val_images, val_keypoints = examples(training, is_val, columns)
-    if teacher:
-        training, is_val = teacher_labels(teacher, training, is_val, load_test(data_dir)["images"])
+    teachers = [read_teacher(path) for path in teachers]
+    if teachers:
+        predictors = [flip_tta_predictor(load_run(teacher["path"])[0]) for teacher in teachers]
+        training, is_val = teacher_labels(predictors, training, is_val, load_test(data_dir)["images"])
     if recipe.impute:
         keypoints = training["keypoints"].copy()
         keypoints[~is_val] = impute(keypoints[~is_val], recipe.impute)
@@ -127,7 +129,7 @@ def train(net, data_dir, out_dir="runs", recipe=None, *, seed=0, columns=COLUMNS
               flush=True)
     run_args = {"net": net_name, "recipe": recipe.to_dict(), "seed": seed, "columns": list(columns),
                 "train_rows": train_rows, "data": str(Path(data_dir).resolve()),
-                "pipeline": pipeline, "split": split, "teacher": str(Path(teacher).resolve()) if teacher else None,
+                "pipeline": pipeline, "split": split, "teachers": teachers,
                 "command": command(), "commit": commit(), "hardware": hardware()}
     if state:  # a resumed run was made by the command and code that started it
         run_args.update({key: state[key] for key in ("command", "commit") if key in state})
@@ -157,13 +159,24 @@ def train(net, data_dir, out_dir="runs", recipe=None, *, seed=0, columns=COLUMNS
     return run_dir
 
 
-def teacher_labels(teacher, training, is_val, test_images):
-    """Distillation: the teacher run's flip-TTA predictions fill every missing keypoint of the training rows
-    (real labels stay) and label the unlabelled test faces, which join the training rows. Returns the
-    training data and validation mask with the test faces appended."""
-    model, _ = load_run(teacher)
+def read_teacher(path):
+    """What a run records of each teacher: where it was (resume loads it from there) and which run it was,
+    which survives the folder being replaced (models/shipped teaching its successor)."""
+    config = read_config(path)
+    return {"path": str(Path(path).resolve()), "net": config["net"], "run": config.get("shipped_from", Path(path).name),
+            "commit": config.get("commit"), "val_rmse_px": config["val_rmse_px"]}
+
+
+def flip_tta_predictor(model):
+    return lambda images: predict_pixels(scaled_predictor(model), images, COLUMNS, tta="flip")
+
+
+def teacher_labels(predictors, training, is_val, test_images):
+    """Distillation: the teachers' predictions (functions images -> pixels, averaged) fill every missing
+    keypoint of the training rows (real labels stay) and label the unlabelled test faces, which join the
+    training rows. Returns the training data and validation mask with the test faces appended."""
     def predict(images):
-        return predict_pixels(scaled_predictor(model), images, COLUMNS, tta="flip")
+        return np.mean([predictor(images) for predictor in predictors], axis=0)
 
     keypoints = training["keypoints"].copy()
     own = keypoints[~is_val]

@@ -14,9 +14,9 @@ import pytest
 import nets
 from facial_keypoints.data import load_training
 from facial_keypoints.predictors import load_predictor
-from facial_keypoints.runs import predict_pixels, rmse
+from facial_keypoints.runs import predict_pixels, read_config, rmse
 from facial_keypoints.splits import examples, near_duplicate_groups, split_rows, validation_mask
-from facial_keypoints.training import train
+from facial_keypoints.training import teacher_labels, train
 from tests.conftest import ROOT, short_net1_recipe
 
 
@@ -156,7 +156,7 @@ def test_same_seed_same_backend_gives_identical_histories(ytf_dir, tmp_path):
 
 KILLABLE_RUN = """
 import dataclasses, nets
-from facial_keypoints.training import train
+from facial_keypoints.training import teacher_labels, train
 net = nets.load("net1")
 recipe = dataclasses.replace(net.RECIPE, epochs=200, learning_rate=(0.02, 0.002), momentum=(0.9, 0.95), patience=500)
 train(net, {data!r}, {out!r}, recipe, train_rows=300, checkpoint_every=5, verbose=2)
@@ -229,7 +229,7 @@ def test_a_net_with_coordinate_channels_saves_and_reloads(tmp_path):
 
 def test_a_teacher_labels_the_gaps_and_the_test_faces(net1_run, ytf_dir, tmp_path):
     out = tmp_path / "runs"
-    result = subprocess.run([sys.executable, "train.py", "--net", "net1", "--epochs", "2", "--teacher", net1_run,
+    result = subprocess.run([sys.executable, "train.py", "--net", "net1", "--epochs", "2", "--teacher", net1_run, net1_run,
                              "--data", ytf_dir, "--out", out, "--no-ledger"], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     (run_dir,) = out.iterdir()
@@ -237,8 +237,24 @@ def test_a_teacher_labels_the_gaps_and_the_test_faces(net1_run, ytf_dir, tmp_pat
     training = load_training(ytf_dir)
     train_side = int((~validation_mask(training, "rows")).sum())
     assert config["train_rows"] == train_side + 769  # every training row, complete now, and the test faces
-    assert config["teacher"] == str(Path(net1_run).resolve())
+    teacher = read_config(net1_run)
+    assert config["teachers"] == 2 * [{"path": str(Path(net1_run).resolve()), "net": "net1", "run": Path(net1_run).name,
+                                       "commit": teacher["commit"], "val_rmse_px": teacher["val_rmse_px"]}]
     wrong = subprocess.run([sys.executable, "train.py", "--net", "net1", "--epochs", "2", "--teacher", net1_run,
                             "--split", "clips", "--data", ytf_dir, "--out", out], cwd=ROOT, capture_output=True,
                            text=True)
     assert wrong.returncode == 2 and "validated on the clips split" in wrong.stderr
+
+
+def test_teachers_fill_only_the_gaps_with_their_average_and_label_the_test_faces():
+    keypoints = np.array([[1.0, np.nan], [np.nan, 4.0], [np.nan, np.nan]])
+    training = {"images": np.zeros((3, 96, 96, 1), np.uint8), "keypoints": keypoints}
+    is_val = np.array([False, False, True])
+    test_images = np.ones((2, 96, 96, 1), np.uint8)
+    teachers = [lambda images: np.full((len(images), 2), 10.0), lambda images: np.full((len(images), 2), 20.0)]
+    labelled, mask = teacher_labels(teachers, training, is_val, test_images)
+    assert np.array_equal(labelled["keypoints"], [[1, 15], [15, 4], [np.nan, np.nan], [15, 15], [15, 15]],
+                          equal_nan=True)  # the validation row keeps its gaps: it is never labelled by a teacher
+    assert labelled["images"].shape == (5, 96, 96, 1) and labelled["images"][3:].min() == 1
+    assert mask.tolist() == [False, False, True, False, False]
+    assert np.isnan(keypoints).sum() == 4  # the caller's data are not changed
