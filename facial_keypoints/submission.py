@@ -3,11 +3,12 @@
 NumPy and pandas only: averaging or scoring CSVs loads no deep-learning backend.
 """
 import numpy as np
+import pandas as pd
 
 from facial_keypoints.keypoints import COLUMNS, IMAGE_SIZE
 from facial_keypoints.paths import write_csv
 from facial_keypoints.tables import (DataError, file_bytes, load_keypoint_table, load_lookup, numbers, positive_ints,
-                                     read_table, where)
+                                     read_table, reject_duplicates, where)
 
 
 def lookup_locations(lookup, image_ids, predictions):
@@ -54,20 +55,17 @@ def read_submission(path):
 
 def align_submission(row_ids, locations, expected_row_ids, name, lookup_name="the lookup table"):
     """The locations in the lookup table's RowId order: every RowId it lists exactly once, no other."""
-    first_row = {}
-    for number, row_id in enumerate(row_ids.tolist(), start=1):
-        if row_id in first_row:
-            raise DataError(f"{name}, row {number}: RowId {row_id} again (first at row {first_row[row_id]})")
-        first_row[row_id] = number
-    expected = set(expected_row_ids.tolist())
-    extra = [(n, r) for r, n in first_row.items() if r not in expected]
-    if extra:
-        raise DataError(f"{name}, row {extra[0][0]}: RowId {extra[0][1]} is not in {lookup_name}")
-    missing = [r for r in expected_row_ids.tolist() if r not in first_row]
-    if missing:
-        raise DataError(f"{name}: no row for RowId {missing[0]} ({len(missing)} of the {len(expected_row_ids)} "
-                        f"RowIds of {lookup_name} missing)")
-    return locations[[first_row[r] - 1 for r in expected_row_ids.tolist()]]
+    reject_duplicates(row_ids, name, "RowId")
+    rows = pd.Index(row_ids)
+    extra = ~rows.isin(expected_row_ids)
+    if extra.any():
+        row = int(np.argmax(extra))
+        raise DataError(f"{where(name, row + 1, 'RowId')}: RowId {row_ids[row]} is not in {lookup_name}")
+    found = rows.get_indexer(expected_row_ids)
+    if (found < 0).any():
+        raise DataError(f"{name}: no row for RowId {expected_row_ids[np.argmax(found < 0)]} ({(found < 0).sum()} of the "
+                        f"{len(expected_row_ids)} RowIds of {lookup_name} missing)")
+    return locations[found]
 
 
 def average_submissions(paths, weights=None, expected_row_ids=None, lookup_name="the lookup table"):

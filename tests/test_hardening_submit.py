@@ -29,8 +29,8 @@ def data(tmp_path):
 
 @pytest.mark.parametrize("text, message", [
     ("RowId,Location\n1,10\n2,20\n", r"bad\.csv: no row for RowId 3"),
-    ("RowId,Location\n1,10\n2,20\n2,20\n3,30\n", r"bad\.csv, row 3: RowId 2 again \(first at row 2\)"),
-    ("RowId,Location\n1,10\n2,20\n3,30\n4,40\n", r"bad\.csv, row 4: RowId 4 is not in .*IdLookupTable\.csv"),
+    ("RowId,Location\n1,10\n2,20\n2,20\n3,30\n", r"bad\.csv, row 3 \(line 4\), column 'RowId': RowId 2 again \(first at row 2\)"),
+    ("RowId,Location\n1,10\n2,20\n3,30\n4,40\n", r"bad\.csv, row 4 \(line 5\), column 'RowId': RowId 4 is not in .*IdLookupTable\.csv"),
 ])
 def test_average_rejects_a_submission_that_does_not_match_the_lookup_table(submit, data, tmp_path, text, message):
     good = write(tmp_path / "good.csv", "RowId,Location\n1,10\n2,20\n3,30\n")
@@ -60,7 +60,7 @@ def test_average_takes_an_explicit_lookup_table(submit, tmp_path):
     assert list(read_submission(tmp_path / "mean.csv")[0]) == [7]
     other = write(tmp_path / "other.csv", "RowId,Location\n1,12\n")
     result = submit("--average", other, "--lookup", lookup, "--out", tmp_path / "mean.csv")
-    assert result.returncode == 1 and "other.csv, row 1: RowId 1 is not in" in result.stderr
+    assert result.returncode == 1 and "other.csv, row 1 (line 2), column 'RowId': RowId 1 is not in" in result.stderr
 
 
 @pytest.mark.parametrize("weights", [["nan", "1"], ["inf", "1"], ["-1", "2"], ["0", "0"], ["1"], ["1", "1", "1"]])

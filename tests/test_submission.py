@@ -91,7 +91,7 @@ def test_average_of_submissions_with_weights(tmp_path):
     row_ids, mean = average_submissions([a, b])
     assert list(row_ids) == [1, 2] and list(mean) == [25, 35]
     assert list(average_submissions([a, b], [2, 1])[1]) == [20, 30]
-    with pytest.raises(DataError, match=r"c\.csv, row 2: RowId 3"):
+    with pytest.raises(DataError, match=r"c\.csv, row 2 \(line 3\), column 'RowId': RowId 3 is not in"):
         average_submissions([a, write(tmp_path / "c.csv", "RowId,Location\n1,10\n3,20\n")])
     with pytest.raises(DataError, match=r"d\.csv, line 1: missing column 'Location'"):
         average_submissions([a, write(tmp_path / "d.csv", "RowId,Loc\n1,10\n2,20\n")])
