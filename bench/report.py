@@ -9,7 +9,6 @@ NAME: study (net1...net11: each net's best full-recipe run, else its longest, ma
 published numbers), specialists, modern (net12 on), ensembles (averages, bench/peers.py's rows), speed,
 quickstart (README's run command). No Keras here: recipes' epoch counts come from the text of nets/*.py."""
 import argparse
-import os
 import re
 import sys
 from pathlib import Path
@@ -22,6 +21,7 @@ sys.path.insert(0, str(ROOT))
 from bench.published import PUBLISHED  # noqa: E402
 from facial_keypoints.data import DataError  # noqa: E402
 from facial_keypoints.ledger import read  # noqa: E402
+from facial_keypoints.paths import write_atomic  # noqa: E402
 
 QUICKSTART = "python train.py --net net16 --epochs 30"  # README.md's run command
 MARKER = re.compile(r"^(<!-- report:(\w+) -->\n)(.*?)^(<!-- /report:\2 -->)$", re.S | re.M)  # each on its own line
@@ -158,10 +158,12 @@ def modern(table):
 def ensembles(table):
     columns = {"model": lambda r: r.net, "val RMSE px": lambda r: px(r.val_rmse_px), "TTA": lambda r: r.tta or "-",
                "models averaged": lambda r: f"{r.ensemble_of:.0f}" if pd.notna(r.ensemble_of) else "-",
-               "split": lambda r: r.split, "hardware": machine, "command": lambda r: code(r.command)}
-    return listing(table, "ensembles", columns, "not run yet: `python bench/peers.py`",
+               "split": lambda r: r.split, "measured": lambda r: f"{r.date[:10]}, {r.commit[:7]}", "hardware": machine,
+               "command": lambda r: code(r.command)}
+    latest = table.drop_duplicates(["net", "tta", "split", "command"], keep="last")  # the ledger keeps every one
+    return listing(latest, "ensembles", columns, "not run yet: `python bench/peers.py`",
                    "Averages of several models, and every model bench/peers.py scored (peers calibrated on the "
-                   "training rows; see docs/peers.md).")
+                   "training rows; see docs/peers.md), each as last measured (the ledger keeps every measurement).")
 
 
 def speed(table):
@@ -208,13 +210,9 @@ def rewrite(text, table, where):
     return MARKER.sub(generate, text), changed
 
 
-def write_atomic(path, data):
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_bytes(data) if isinstance(data, bytes) else tmp.write_text(data)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+def write(path, data):
+    """A doc (text) or a picture (bytes), atomically."""
+    write_atomic(path, lambda tmp: Path(tmp).write_bytes(data) if isinstance(data, bytes) else Path(tmp).write_text(data))
 
 
 def main():
@@ -239,10 +237,10 @@ def main():
         print("\n".join(stale) or f"every table matches {ledger}")
         sys.exit(1 if stale else 0)
     for path, text in updates.items():  # all generated before any is written
-        write_atomic(path, text)
+        write(path, text)
     print("\n".join(line.replace("differs from", "rewritten from") for line in stale) or "every table was up to date")
     from bench.pictures import draw
-    draw(root, table, study_rows(table), {net: recipe_epochs(net) for net in PUBLISHED}, write_atomic)
+    draw(root, table, study_rows(table), {net: recipe_epochs(net) for net in PUBLISHED}, write)
 
 
 if __name__ == "__main__":

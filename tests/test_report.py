@@ -64,7 +64,8 @@ def test_the_study_table_shows_the_best_full_recipe_else_the_longest_run(tmp_pat
 
 
 def test_specialists_modern_ensembles_and_speed_tables(tmp_path):
-    table = report.load(write_ledger(tmp_path / "runs.csv", ROWS))
+    measured_again = {**ROWS[-1], "val_rmse_px": "1.44", "date": "2026-11-26 09:00:00", "commit": "abcdef0123"}
+    table = report.load(write_ledger(tmp_path / "runs.csv", ROWS + [measured_again]))
     specialists = report.specialists(table).splitlines()
     assert specialists[2] == ("| net1 specialists | 2.360 | 6 | 1500 of 15000 | rows | 4.8 min | AMD EPYC, 2 cores, "
                               "tensorflow | `python specialists.py --pretrained runs/net1-a --epochs-scale 0.1` |")
@@ -74,8 +75,8 @@ def test_specialists_modern_ensembles_and_speed_tables(tmp_path):
                          "| `python train.py --net net12 --split clips` |")
     assert modern[3] == "| net13 | not run yet: `python train.py --net net13` | - | - | - | - | - | - | - |"
     ensembles = report.ensembles(table).splitlines()
-    assert ensembles[2:] == ["| peers' average (dlib + MediaPipe, calibrated) | 1.470 | - | 2 | clips | "
-                             "AMD EPYC, 1 core (pinned), tensorflow | `python bench/peers.py` |", "", ensembles[-1]]
+    assert ensembles[2:] == ["| peers' average (dlib + MediaPipe, calibrated) | 1.440 | - | 2 | clips | 2026-11-26, abcdef0 "
+                             "| AMD EPYC, 1 core (pinned), tensorflow | `python bench/peers.py` |", "", ensembles[-1]]
     speed = report.speed(table).splitlines()
     assert speed[2:4] == ["| net1 | 0.25 | 2 | 827 | AMD EPYC, 2 cores | tensorflow |",
                           "| net12 | 2 | 1 | 2765 | 1 x gpu:0 | tensorflow |"]
