@@ -8,6 +8,7 @@
     python train.py --net net6 --pipeline plain   # the study's NumPy flip batches instead of the fast path
     python train.py --net net16 --split clips --teacher models/shipped   # distil: the teacher labels the gaps
     python train.py --net net16 --split clips --teacher runs/A runs/B    # distil from the average of two runs
+    python train.py --net net16 --split clips --exclude results/audit.csv   # leave suspicious labels out
     KERAS_BACKEND=jax python train.py --net net12 --devices 4   # data-parallel over 4 accelerators
 
 Exit status: 0 when the run finished, 1 with one line `error: ...` for a bad argument or bad data,
@@ -23,6 +24,7 @@ from facial_keypoints.data import find_data_dir
 from facial_keypoints.keypoints import COLUMNS
 from facial_keypoints.paths import output_folder
 from facial_keypoints.preflight import check_positive, check_rows, check_settings, remove_failed_start
+from facial_keypoints.tables import load_row_numbers
 
 
 def list_nets():
@@ -63,6 +65,9 @@ def main():
     parser.add_argument("--teacher", metavar="RUN", nargs="+",
                         help="runs (same split) whose flip-TTA predictions, averaged, fill every missing keypoint "
                              "of the training rows and label the test faces, which join the training rows")
+    parser.add_argument("--exclude", metavar="FILE",
+                        help="a CSV with a column `row` (training.csv's row numbers, from 1; bench/audit.py writes "
+                             "one): those rows are left out of training (validation rows stay)")
     parser.add_argument("--no-ledger", action="store_true", help="do not add the finished run to results/runs.csv")
     add_speed_options(parser)
     args = parser.parse_args()
@@ -76,9 +81,9 @@ def main():
     if args.list:
         return list_nets()
     if args.resume:
-        given = [f"--{name}" for name in ("net", "epochs", "seed", "teacher") if getattr(args, name) is not None]
+        given = [f"--{name}" for name in ("net", "epochs", "seed", "teacher", "exclude") if getattr(args, name) is not None]
         if given:
-            parser.error(f"--resume continues the run with the net, epochs, seed and teacher it was started with; "
+            parser.error(f"--resume continues the run with the net, epochs, seed, teacher and exclusions it was started with; "
                          f"leave out {' and '.join(given)}")
         return resume(args)
     if not args.net:
@@ -96,6 +101,7 @@ def main():
         parser.error(str(error))
     for teacher in args.teacher or ():
         check_teacher(parser, teacher, args.split or "rows")
+    exclude = load_row_numbers(args.exclude) if args.exclude else ()
 
     from facial_keypoints.training import train, unused_name
 
@@ -105,7 +111,8 @@ def main():
     name = unused_name(out, args.net)
     try:
         run_dir = train(net, data_dir, out, recipe, seed=args.seed or 0, checkpoint_every=args.checkpoint_every,
-                        pipeline=args.pipeline, split=args.split or "rows", name=name, teachers=args.teacher or ())
+                        pipeline=args.pipeline, split=args.split or "rows", name=name, teachers=args.teacher or (),
+                        exclude=exclude)
     except BaseException:
         remove_failed_start(out / name)
         raise
@@ -135,7 +142,8 @@ def resume(args):
     run_dir = train(nets.load(state["net"]), args.data or state["data"], run_dir.parent, Recipe(**state["recipe"]),
                     seed=state["seed"], columns=state["columns"], train_rows=state["train_rows"], name=run_dir.name,
                     checkpoint_every=args.checkpoint_every, resume=True, pipeline=state.get("pipeline", "fast"),
-                    split=state.get("split", "rows"), teachers=teachers)
+                    split=state.get("split", "rows"), teachers=teachers,
+                    exclude=state.get("exclude", ()))
     record(run_dir, args)
 
 

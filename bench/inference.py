@@ -1,9 +1,10 @@
-"""Inference speed on one CPU core and model size: a run (default: the shipped model) in Keras, as a TF
+"""Inference speed on one CPU core and model size: runs (default: the shipped model) in Keras, as a TF
 SavedModel, TFLite float and int8 and ONNX Runtime (export.py's files), with and without its recorded
 TTA, beside dlib and MediaPipe (bench/peers.py) on the same real faces.
 
     python bench/inference.py                      # prints the table and puts it in docs/deploy.md
     python bench/inference.py --faces 100 --no-docs
+    python bench/inference.py --run models/shipped runs/net18-...   # several runs side by side (same split)
 
 - Faces: the complete validation faces of the run's split (clips for the shipped model: 207 on the
   embedded data). val RMSE: all of them. Timed: --faces of them one at a time (batch 1), and as many
@@ -33,7 +34,6 @@ from facial_keypoints.data import DataError  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs" / "deploy.md"
 BEGIN, END = "<!-- inference -->", "<!-- /inference -->"
-PEERS = ((Dlib, dict(side=80, dy=4, scale=4)), (MediaPipe, dict(scale=3, pad=0.25, refine=True)))  # docs/peers.md
 KERAS = "Keras 3 (model.keras, predict_on_batch)"
 FORMATS = (("savedmodel", None, "TF SavedModel (tf.saved_model)"), ("tflite", None, "TFLite float32 (LiteRT)"),
            ("tflite", "int8", "TFLite int8 weights (LiteRT)"), ("onnx", None, "ONNX Runtime"))
@@ -71,9 +71,9 @@ def put_in_docs(block, path=DOCS):
     write_text(path, f"{head}{BEGIN}\n{block}\n{END}{rest.split(END, 1)[1]}")
 
 
-def our_rows(model, run, faces, true, count, notes):
+def our_rows(model, run, faces, true, count, notes, label=""):
     """(name, TTA, val RMSE, ms batch 1, ms batch 64, MB) of the run in Keras and in each exported format,
-    with its recorded TTA and without."""
+    with its recorded TTA and without; names start with label."""
     from facial_keypoints import export
     from facial_keypoints.runs import best_tta, rmse
     rows = []
@@ -91,11 +91,16 @@ def our_rows(model, run, faces, true, count, notes):
                 export.write(deploy, fmt, path, quantize)
                 runtimes.append((name, export.runtime(fmt, path, threads=1), size_mb(path)))
             for name, predict, size in runtimes:
-                rows.append((name, tta or "none", rmse(export.predict_all(predict, faces), true),
+                rows.append((label + name, tta or "none", rmse(export.predict_all(predict, faces), true),
                              ms_per_face(predict, faces, 1, count), ms_per_face(predict, faces, 64, len(faces)), size))
-                print(f"  {name}, TTA {tta or 'none'}: {rows[-1][2]:.3f} px, {rows[-1][3]:.2f} ms/face one at a "
+                print(f"  {label}{name}, TTA {tta or 'none'}: {rows[-1][2]:.3f} px, {rows[-1][3]:.2f} ms/face one at a "
                       f"time, {rows[-1][4]:.2f} in batches of 64", file=sys.stderr, flush=True)
     return rows
+
+
+def label(run):
+    """A run as the docs name it: models/shipped, runs/net18-..."""
+    return str(run.resolve().relative_to(ROOT)) if run.resolve().is_relative_to(ROOT) else str(run)
 
 
 def peer_rows(faces, count, notes):
@@ -106,8 +111,8 @@ def peer_rows(faces, count, notes):
                      "(pip install --no-deps -r requirements-peers.txt)")
         return []
     rows = []
-    for peer_class, settings in PEERS:
-        peer = peer_class()
+    for peer_class in (Dlib, MediaPipe):
+        peer, settings = peer_class(), peer_class.chosen
         seconds = run_peer(peer, settings, faces[:count, ..., 0].astype("uint8"))[1]  # they take uint8 crops
         rows.append((f"{peer.name} ({', '.join(f'{k} {v}' for k, v in settings.items())})", "none",
                      "[peers.md](peers.md)", seconds * 1e3, "one at a time", megabytes(peer.files)))
@@ -116,7 +121,7 @@ def peer_rows(faces, count, notes):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--run", help="run folder (default: the shipped model, models/shipped)")
+    parser.add_argument("--run", nargs="+", help="run folders, validated on one split (default: the shipped model)")
     parser.add_argument("--faces", type=int, default=200, help="faces timed one at a time (default 200)")
     parser.add_argument("--core", type=int, help="the CPU core to pin to (default: the first one allowed)")
     parser.add_argument("--no-docs", action="store_true", help="print the table only; leave docs/deploy.md alone")
@@ -133,20 +138,25 @@ def main():
     from facial_keypoints.predictors import run_split
     from facial_keypoints.runs import load_run
     from facial_keypoints.splits import examples, validation_mask
-    run = Path(args.run) if args.run else SHIPPED_MODEL
-    model, _ = load_run(run)
+    runs = [Path(run) for run in args.run or [SHIPPED_MODEL]]
+    splits = {run: run_split(run) for run in runs}
+    split = splits[runs[0]]
+    if len(set(splits.values())) > 1:
+        named = ", ".join(f"{run}: {name}" for run, name in splits.items())
+        raise DataError(f"--run: the runs were validated on different splits ({named}); time them separately")
     training = load_training(find_data_dir(None))
-    split = run_split(run)
     faces, true = examples(training, validation_mask(training, split), COLUMNS)
     faces, count = faces.astype("float32"), min(args.faces, len(faces))
     if count < 1 or len(faces) < 64:
         raise DataError(f"--faces {args.faces}: need at least 1 face to time, and 64 validation faces ({len(faces)})")
 
     notes = []
-    ours = our_rows(model, run, faces, true, count, notes)
+    ours = [row for run in runs for row in our_rows(load_run(run)[0], run, faces, true, count, notes,
+                                                      f"{label(run)}: " if len(runs) > 1 else "")]
     rows = ours + peer_rows(faces, count, notes)
     block = "\n".join([
-        f"Command: `python bench/inference.py{' --run ' + str(args.run) if args.run else ''} --faces {args.faces}`. "
+        f"Command: `python bench/inference.py{' --run ' + ' '.join(map(label, runs)) if args.run else ''} "
+        f"--faces {args.faces}`. "
         f"Hardware: {hardware()}, pinned to core {core}; CPU time per face, one intra-op thread per runtime; "
         f"Keras backend {keras.backend.backend()}. Faces: the {len(faces)} complete validation faces of the "
         f"{split} split (val RMSE on all; batch 1 timed on {count}, batch 64 on {len(faces) // 64 * 64}).", "",

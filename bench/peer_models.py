@@ -130,6 +130,7 @@ class Dlib:
     mapping = IBUG68
     grid = [dict(side=side, dy=dy, scale=scale) for side in (64, 72, 80, 88) for dy in (0, 4, 8, 12)
             for scale in (1, 2, 4)]
+    chosen = dict(side=80, dy=0, scale=4)  # what bench/peers.py's search chose on the clips split (docs/peers.md)
 
     def __init__(self):
         import dlib
@@ -159,6 +160,7 @@ class MediaPipe:
     mapping = MESH468
     grid = [dict(scale=scale, pad=pad, refine=refine) for scale in (2, 3, 4) for pad in (0.0, 0.25, 0.5)
             for refine in (False, True)]
+    chosen = dict(scale=3, pad=0.25, refine=True)  # what bench/peers.py's search chose (docs/peers.md)
 
     def __init__(self):
         import mediapipe

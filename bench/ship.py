@@ -1,8 +1,10 @@
 """Make a finished run the shipped model (models/shipped/, the default of predict.py, submit.py and
-specialists.py --pretrained): score it on its validation split plain and with flip TTA, record both
-and the better inference in its config.json, and copy the run folder there whole, replacing the last.
+specialists.py --pretrained) or the fast one (models/fast/): score it on its validation split plain and
+with flip TTA, record both and the better inference in its config.json, and copy the run folder there
+whole, replacing the last.
 
     python bench/ship.py runs/net16-...
+    python bench/ship.py runs/net18-... --fast
 """
 import argparse
 import json
@@ -12,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from facial_keypoints.data import EMBEDDED, SHIPPED_MODEL, DataError, find_data_dir  # noqa: E402
+from facial_keypoints.data import EMBEDDED, FAST_MODEL, SHIPPED_MODEL, DataError, find_data_dir  # noqa: E402
 from facial_keypoints.evaluate import validation_rmse  # noqa: E402
 from facial_keypoints.paths import write_text  # noqa: E402
 from facial_keypoints.runs import load_run, read_config, save_inference_model  # noqa: E402
@@ -23,7 +25,9 @@ FILES = ("model.keras", "config.json", "history.csv", "curve.png", "keypoint_rms
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("run", help="a finished run folder from train.py, trained on the embedded data")
+    parser.add_argument("--fast", action="store_true", help=f"ship it as {FAST_MODEL.parent.name}/{FAST_MODEL.name}")
     args = parser.parse_args()
+    target = FAST_MODEL if args.fast else SHIPPED_MODEL
     config = read_config(args.run)
     if Path(config["data"]).resolve() != EMBEDDED.resolve():
         raise DataError(f"{args.run} was trained on {config['data']}, not the embedded {EMBEDDED}: "
@@ -32,20 +36,20 @@ def main():
     plain, flipped = validation_rmse(args.run, data_dir), validation_rmse(args.run, data_dir, "flip")
     config.update(data="data/ytf-fkd", val_rmse_px=plain, val_rmse_px_tta=flipped,
                   tta="flip" if flipped < plain else None, shipped_from=Path(args.run).resolve().name)
-    building = SHIPPED_MODEL.parent / f".{SHIPPED_MODEL.name}.partial"
+    building = target.parent / f".{target.name}.partial"
     shutil.rmtree(building, ignore_errors=True)
     building.mkdir(parents=True)
     save_inference_model(load_run(args.run)[0], building / "model.keras")  # without optimizer state
     for name in FILES[2:]:
         shutil.copy2(Path(args.run) / name, building / name)
     write_text(building / "config.json", json.dumps(config, indent=2) + "\n")
-    old = SHIPPED_MODEL.parent / f".{SHIPPED_MODEL.name}.old"
-    if SHIPPED_MODEL.exists():
-        SHIPPED_MODEL.rename(old)
-    building.rename(SHIPPED_MODEL)
+    old = target.parent / f".{target.name}.old"
+    if target.exists():
+        target.rename(old)
+    building.rename(target)
     shutil.rmtree(old, ignore_errors=True)
-    size = sum(p.stat().st_size for p in SHIPPED_MODEL.iterdir()) / 1e6
-    print(f"shipped {args.run} as {SHIPPED_MODEL}: validation RMSE {plain:.3f} px, with flip TTA {flipped:.3f} px "
+    size = sum(p.stat().st_size for p in target.iterdir()) / 1e6
+    print(f"shipped {args.run} as {target}: validation RMSE {plain:.3f} px, with flip TTA {flipped:.3f} px "
           f"({config['split']} split); {size:.1f} MB")
 
 

@@ -24,6 +24,7 @@ EMBEDDED = ROOT / "data" / "ytf-fkd"  # real faces that ship with the repository
 # The model that ships with the repository (bench/ship.py puts a finished run there): the default of
 # predict.py, submit.py and specialists.py --pretrained. Its config.json says how it was made.
 SHIPPED_MODEL = ROOT / "models" / "shipped"
+FAST_MODEL = ROOT / "models" / "fast"  # a narrower net, for the fastest deployment (docs/deploy.md): --run models/fast
 LOCAL_DATA = Path("data")  # where a user puts Kaggle's own files
 COMPETITION_ZIP = "facial-keypoints-detection.zip"
 KAGGLE_FILES = ("training.csv", "training.zip", "test.csv", "test.zip", "IdLookupTable.csv", COMPETITION_ZIP)

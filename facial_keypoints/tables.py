@@ -204,3 +204,17 @@ def load_lookup(path):
         first_bad(unknown[:, None], frame[["FeatureName"]], path, "one of Kaggle's 30 keypoint columns")
     reject_duplicates(row_ids, path, "RowId")
     return row_ids, image_ids, frame["FeatureName"].tolist()
+
+
+def load_row_numbers(path):
+    """A CSV with a column `row` (other columns ignored), e.g. bench/audit.py's list -> sorted unique row
+    numbers, counted from 1 as in every error message (row 1 is the line after the header)."""
+    data = file_bytes(path)
+    try:
+        frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+        raise DataError(f"{path}: not a readable CSV file ({str(error).strip()[:200]})") from None
+    if "row" not in frame.columns:
+        raise DataError(f"{path}, line 1: expected a column 'row' (training.csv's row numbers, from 1), "
+                        f"got {','.join(frame.columns)}")
+    return sorted(set(positive_ints(frame["row"], path).tolist()))

@@ -81,7 +81,8 @@ def fit(model, recipe, train, val, columns, *, seed=0, log=None, resume=None, pi
 
 
 def train(net, data_dir, out_dir="runs", recipe=None, *, seed=0, columns=COLUMNS, train_rows=None, verbose=True,
-          name=None, pretrained=None, checkpoint_every=25, resume=False, pipeline="fast", split="rows", teachers=()):
+          name=None, pretrained=None, checkpoint_every=25, resume=False, pipeline="fast", split="rows", teachers=(),
+          exclude=()):
     """Train nets/NAME.py on data_dir; returns the run folder (written complete, or not at all).
 
     columns: the keypoint columns to learn, trained on the rows that have all of them (recipe.all_rows:
@@ -92,6 +93,8 @@ def train(net, data_dir, out_dir="runs", recipe=None, *, seed=0, columns=COLUMNS
     checkpoint_every: epochs between checkpoints; resume=True continues from the latest one.
     pipeline: "fast" or "plain" (see fit); split: "rows" or "clips" (see splits.validation_mask).
     teachers: run folders (same split, all 30 columns) whose averaged predictions fill the gaps (teacher_labels).
+    exclude: training.csv row numbers (from 1) left out of training (bench/audit.py's suspicious labels);
+    validation rows stay, so that scores remain comparable.
     """
     recipe = recipe or net.RECIPE
     net_name = net.__name__.rpartition(".")[2]
@@ -102,16 +105,22 @@ def train(net, data_dir, out_dir="runs", recipe=None, *, seed=0, columns=COLUMNS
     training = load_training(data_dir)
     is_val = validation_mask(training, split)
     val_images, val_keypoints = examples(training, is_val, columns)
+    if exclude and max(exclude) > len(is_val):
+        raise DataError(f"--exclude: row {max(exclude)} is beyond the {len(is_val)} rows of the training data")
     teachers = [read_teacher(path) for path in teachers]
     if teachers:
         predictors = [flip_tta_predictor(load_run(teacher["path"])[0]) for teacher in teachers]
         training, is_val = teacher_labels(predictors, training, is_val, load_test(data_dir)["images"])
+    fitted = ~is_val
+    fitted[np.asarray(exclude, int) - 1] = False  # the test faces a teacher labelled come after the rows
     if recipe.impute:
         keypoints = training["keypoints"].copy()
-        keypoints[~is_val] = impute(keypoints[~is_val], recipe.impute)
+        keypoints[fitted] = impute(keypoints[fitted], recipe.impute)
         training = {**training, "keypoints": keypoints}
-    train_images, train_keypoints = examples(training, ~is_val, columns, complete=not recipe.all_rows)
+    train_images, train_keypoints = examples(training, fitted, columns, complete=not recipe.all_rows)
     train_images, train_keypoints = train_images[:train_rows], train_keypoints[:train_rows]
+    if not len(train_images):  # check_rows counted the rows before --exclude
+        raise DataError("--exclude leaves no training row")
 
     unfinished = unfinished_folder(run_dir)
     if resume:
@@ -129,7 +138,7 @@ def train(net, data_dir, out_dir="runs", recipe=None, *, seed=0, columns=COLUMNS
               flush=True)
     run_args = {"net": net_name, "recipe": recipe.to_dict(), "seed": seed, "columns": list(columns),
                 "train_rows": train_rows, "data": str(Path(data_dir).resolve()),
-                "pipeline": pipeline, "split": split, "teachers": teachers,
+                "pipeline": pipeline, "split": split, "teachers": teachers, "exclude": list(exclude),
                 "command": command(), "commit": commit(), "hardware": hardware()}
     if state:  # a resumed run was made by the command and code that started it
         run_args.update({key: state[key] for key in ("command", "commit") if key in state})

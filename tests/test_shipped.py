@@ -12,7 +12,7 @@ import keras
 import pytest
 import skimage.data
 
-from facial_keypoints.data import EMBEDDED, SHIPPED_MODEL
+from facial_keypoints.data import EMBEDDED, FAST_MODEL, SHIPPED_MODEL
 from facial_keypoints.evaluate import validation_rmse
 from facial_keypoints.runs import read_config
 from tests.conftest import ROOT
@@ -20,23 +20,25 @@ from tests.conftest import ROOT
 pytestmark = pytest.mark.jax
 
 
-def test_the_shipped_model_is_small_inference_only_and_says_how_it_was_made():
-    config = read_config(SHIPPED_MODEL)
+@pytest.mark.parametrize("model", [SHIPPED_MODEL, FAST_MODEL], ids=["shipped", "fast"])
+def test_the_shipped_model_is_small_inference_only_and_says_how_it_was_made(model):
+    config = read_config(model)
     for key in ("command", "seed", "commit", "epochs_run", "val_rmse_px", "val_rmse_px_tta", "hardware", "seconds"):
         assert config.get(key) is not None, key
     assert config["command"].startswith("python train.py --net ") and config["recipe"]["epochs"] >= config["epochs_run"]
     assert config["data"] == "data/ytf-fkd" and config["split"] == "clips"
-    assert sum(p.stat().st_size for p in SHIPPED_MODEL.iterdir()) <= 10 * 2**20
-    with zipfile.ZipFile(SHIPPED_MODEL / "model.keras") as archive:  # a .keras file: config + weights in HDF5
+    assert sum(p.stat().st_size for p in model.iterdir()) <= 10 * 2**20
+    with zipfile.ZipFile(model / "model.keras") as archive:  # a .keras file: config + weights in HDF5
         weights = h5py.File(io.BytesIO(archive.read("model.weights.h5")), "r")
         assert "layers" in weights and "optimizer" not in weights  # no optimizer state shipped
-    assert keras.saving.load_model(SHIPPED_MODEL / "model.keras").output_shape == (None, 30)
+    assert keras.saving.load_model(model / "model.keras").output_shape == (None, 30)
 
 
-def test_the_shipped_model_reproduces_its_recorded_validation_rmse():
-    config = read_config(SHIPPED_MODEL)
-    assert validation_rmse(SHIPPED_MODEL, EMBEDDED) == pytest.approx(config["val_rmse_px"], abs=2e-3)
-    assert validation_rmse(SHIPPED_MODEL, EMBEDDED, "flip") == pytest.approx(config["val_rmse_px_tta"], abs=2e-3)
+@pytest.mark.parametrize("model", [SHIPPED_MODEL, FAST_MODEL], ids=["shipped", "fast"])
+def test_the_shipped_model_reproduces_its_recorded_validation_rmse(model):
+    config = read_config(model)
+    assert validation_rmse(model, EMBEDDED) == pytest.approx(config["val_rmse_px"], abs=2e-3)
+    assert validation_rmse(model, EMBEDDED, "flip") == pytest.approx(config["val_rmse_px_tta"], abs=2e-3)
     assert config["val_rmse_px"] < config["mean_shape_val_rmse_px"] / 2  # far better than the mean shape
 
 
