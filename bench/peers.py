@@ -5,6 +5,7 @@ points and calibrated on the training split, against our shipped model with its 
     pip install --no-deps -r requirements-peers.txt   # once: the peers' packages (see that file for why --no-deps)
     python bench/peers.py                             # the table in docs/peers.md
     python bench/peers.py runs/net12-0 runs/net16-1   # also score these run folders (their recorded TTA)
+    python bench/peers.py --ensemble models/shipped models/fast   # also the average of these runs' predictions
 
 What it does (docs/peers.md has the mapping and the numbers):
 - Split: validation_mask(training, "clips"). Scores: the complete validation rows. Calibration and every
@@ -106,6 +107,8 @@ def main():
     parser.add_argument("--core", type=int, help="the CPU core to pin to (default: the first one allowed)")
     parser.add_argument("--nearest", action="store_true",
                         help="also list, per Kaggle point, the peers' landmarks that fit it best (training faces)")
+    parser.add_argument("--ensemble", nargs="+", default=[], metavar="RUN",
+                        help="also score the average of these runs' predictions (each with its recorded TTA)")
     parser.add_argument("--no-ledger", action="store_true", help="do not add the scores to results/runs.csv")
     args = parser.parse_args()
 
@@ -176,6 +179,17 @@ def main():
         rows.append((f"{label}, TTA {tta or 'none'}", predicted, seconds * 1e3, megabytes(model_files(run_dir))))
         shown = "models/shipped" if run_dir == SHIPPED_MODEL else run_dir
         scored.append({**described(run_dir, shown), "predicted": predicted, "tta": tta or ""})
+
+    if args.ensemble:
+        members = [score_ours(Path(run), val_images, val_true) for run in args.ensemble]
+        notes += [f"{run} was trained on the {member[3]!r} split" for run, member in zip(args.ensemble, members)
+                  if member[3] != "clips"]
+        name = "average of " + " + ".join(args.ensemble)
+        average = np.mean([member[0] for member in members], axis=0)
+        rows.append((f"ours: {name}, their TTA", average, sum(member[1] for member in members) * 1e3,
+                     sum(megabytes(model_files(run)) for run in args.ensemble)))
+        scored.append({"net": name, "predicted": average, "ensemble_of": len(members),
+                       "tta": "+".join(member[2] or "none" for member in members)})
 
     print(f"\n{len(val_images)} complete validation faces of the clips split; peers calibrated on "
           f"{len(train_images)} training rows; one CPU core ({cpu_model()}, core {core} of "

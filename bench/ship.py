@@ -22,35 +22,42 @@ from facial_keypoints.runs import load_run, read_config, save_inference_model  #
 FILES = ("model.keras", "config.json", "history.csv", "curve.png", "keypoint_rmse.csv")
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("run", help="a finished run folder from train.py, trained on the embedded data")
-    parser.add_argument("--fast", action="store_true", help=f"ship it as {FAST_MODEL.parent.name}/{FAST_MODEL.name}")
-    args = parser.parse_args()
-    target = FAST_MODEL if args.fast else SHIPPED_MODEL
-    config = read_config(args.run)
+def ship(run, target):
+    """Score run plain and with flip TTA, then replace the folder target by it (model without optimizer state,
+    config.json with both scores and the better inference). Returns (plain, flipped) RMSE in px."""
+    config = read_config(run)
     if Path(config["data"]).resolve() != EMBEDDED.resolve():
-        raise DataError(f"{args.run} was trained on {config['data']}, not the embedded {EMBEDDED}: "
+        raise DataError(f"{run} was trained on {config['data']}, not the embedded {EMBEDDED}: "
                         "the shipped model's numbers must be checkable on a fresh clone")
     data_dir = find_data_dir(str(EMBEDDED))
-    plain, flipped = validation_rmse(args.run, data_dir), validation_rmse(args.run, data_dir, "flip")
+    plain, flipped = validation_rmse(run, data_dir), validation_rmse(run, data_dir, "flip")
     config.update(data="data/ytf-fkd", val_rmse_px=plain, val_rmse_px_tta=flipped,
-                  tta="flip" if flipped < plain else None, shipped_from=Path(args.run).resolve().name)
+                  tta="flip" if flipped < plain else None, shipped_from=Path(run).resolve().name)
     building = target.parent / f".{target.name}.partial"
     shutil.rmtree(building, ignore_errors=True)
     building.mkdir(parents=True)
-    save_inference_model(load_run(args.run)[0], building / "model.keras")  # without optimizer state
+    save_inference_model(load_run(run)[0], building / "model.keras")  # without optimizer state
     for name in FILES[2:]:
-        shutil.copy2(Path(args.run) / name, building / name)
+        shutil.copy2(Path(run) / name, building / name)
     write_text(building / "config.json", json.dumps(config, indent=2) + "\n")
     old = target.parent / f".{target.name}.old"
     if target.exists():
         target.rename(old)
     building.rename(target)
     shutil.rmtree(old, ignore_errors=True)
+    return plain, flipped
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("run", help="a finished run folder from train.py, trained on the embedded data")
+    parser.add_argument("--fast", action="store_true", help=f"ship it as {FAST_MODEL.parent.name}/{FAST_MODEL.name}")
+    args = parser.parse_args()
+    target = FAST_MODEL if args.fast else SHIPPED_MODEL
+    plain, flipped = ship(args.run, target)
     size = sum(p.stat().st_size for p in target.iterdir()) / 1e6
     print(f"shipped {args.run} as {target}: validation RMSE {plain:.3f} px, with flip TTA {flipped:.3f} px "
-          f"({config['split']} split); {size:.1f} MB")
+          f"({read_config(target)['split']} split); {size:.1f} MB")
 
 
 if __name__ == "__main__":

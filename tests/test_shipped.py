@@ -55,3 +55,20 @@ def test_predict_and_submit_use_the_shipped_model_with_no_arguments(tmp_path):
     assert result.returncode == 0, result.stderr
     lines = out.read_text().splitlines()
     assert lines[0] == "RowId,Location" and len(lines) - 1 == len((EMBEDDED / "IdLookupTable.csv").read_text().splitlines()) - 1
+
+
+def test_ship_replaces_a_model_folder_whole_with_the_run_scored_both_ways(net1_run, tmp_path):
+    from bench.ship import FILES, ship
+
+    target = tmp_path / "models" / "shipped"
+    target.mkdir(parents=True)
+    (target / "stale.txt").write_text("from the model shipped before")
+    plain, flipped = ship(net1_run, target)
+    assert sorted(p.name for p in target.iterdir()) == sorted(FILES)  # the old folder is gone whole
+    config = read_config(target)
+    assert (config["val_rmse_px"], config["val_rmse_px_tta"]) == (plain, flipped)
+    assert config["tta"] == ("flip" if flipped < plain else None) and config["shipped_from"] == net1_run.name
+    assert validation_rmse(target, EMBEDDED) == pytest.approx(plain, abs=1e-6)
+    with zipfile.ZipFile(target / "model.keras") as archive:
+        assert "optimizer" not in h5py.File(io.BytesIO(archive.read("model.weights.h5")), "r")
+    assert sorted(p.name for p in target.parent.iterdir()) == ["shipped"]  # no partial or old folder left
