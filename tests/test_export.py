@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from facial_keypoints import export
-from facial_keypoints.data import EMBEDDED, SHIPPED_MODEL, load_test
+from facial_keypoints.data import EMBEDDED, FAST_MODEL, SHIPPED_MODEL, load_test
 from facial_keypoints.keypoints import COLUMNS
 from facial_keypoints.runs import best_tta, load_run, predict_pixels, scaled_predictor
 from tests.hardening import run_script
@@ -53,6 +53,16 @@ def test_the_shipped_model_exports_with_parity_and_runs_from_its_runtime(case, c
     predicted = export.runtime(fmt, out)(faces[..., None].astype(np.float32))
     assert predicted.shape == (5, 30)
     assert np.abs(predicted - expected).max() <= (1.0 if quantize else 0.05)
+
+
+def test_the_fast_model_exports_without_tta_as_the_deploy_docs_say(capsys, tmp_path, reference):
+    out = tmp_path / "fast.tflite"
+    result = export_py(capsys, "--run", FAST_MODEL, "--format", "tflite", "--tta", "none", "--out", out)
+    assert result.returncode == 0, result.stderr
+    faces = reference[0]
+    expected = predict_pixels(scaled_predictor(load_run(FAST_MODEL)[0]), faces, COLUMNS, None)
+    assert np.abs(export.runtime("tflite", out)(faces[..., None].astype(np.float32)) - expected).max() <= 0.05
+    assert out.stat().st_size < 0.5e6  # a quarter-size net: about 0.23 MB
 
 
 def test_an_existing_export_is_not_replaced_without_overwrite(capsys, tmp_path):
