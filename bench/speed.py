@@ -10,7 +10,6 @@ Steady s/epoch is the median of the epochs after the first; the first includes c
 """
 import argparse
 import dataclasses
-import platform
 import sys
 from pathlib import Path
 
@@ -20,11 +19,11 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 import nets  # noqa: E402
-from bench.study import accelerator  # noqa: E402
 from facial_keypoints.data import find_data_dir, load_training  # noqa: E402
 from facial_keypoints.keypoints import COLUMNS, scale  # noqa: E402
 from facial_keypoints.splits import examples, split_rows  # noqa: E402
 from facial_keypoints.fast import use_devices  # noqa: E402
+from facial_keypoints.progress import hardware  # noqa: E402
 from facial_keypoints.training import fit  # noqa: E402
 
 
@@ -61,8 +60,7 @@ def main():
         rows.append((name, times))
         print(f"{name}: {times}", flush=True)
 
-    device = accelerator() or f"CPU ({platform.processor() or platform.machine()})"
-    print(f"\nbackend {keras.backend.backend()}, {device}, {args.devices} device(s), {len(train_images)} training rows, "
+    print(f"\nbackend {keras.backend.backend()}, {hardware()}, {args.devices} device(s), {len(train_images)} training rows, "
           f"{max(2, args.epochs)} epochs each\n")
     print("| net | pipeline | first epoch s | steady s/epoch | images/s | us/image-epoch | fast/plain speed |")
     print("|---|---|---|---|---|---|---|")

@@ -42,3 +42,10 @@ def test_no_module_is_over_250_lines():
     files = [*PACKAGE.glob("*.py"), *(ROOT / "nets").glob("*.py"), *(ROOT / "bench").glob("*.py"), *ROOT.glob("*.py")]
     long = {str(p.relative_to(ROOT)): n for p in files if (n := len(p.read_text().splitlines())) > 250}
     assert len(files) > 30 and not long
+
+
+@pytest.mark.parametrize("script", sorted(p.stem for p in (ROOT / "bench").glob("*.py") if p.stem != "__init__"))
+def test_every_bench_script_imports(script):
+    """A bench script is run by hand, rarely: a name it imports that has moved is caught here, not by its user."""
+    import importlib
+    importlib.import_module(f"bench.{script}")
