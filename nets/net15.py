@@ -14,20 +14,21 @@ def up_and_add(coarse, fine):
     return layers.Add()([layers.UpSampling2D(2)(coarse), fine])
 
 
-def build(n_outputs=30):
+def build(n_outputs=30, name="net15", width=32):
+    """width: the filters of the first block, doubled at each pooling (net16, net18: narrower)."""
     inputs = keras.Input((96, 96, 1))
-    x = net12.conv(inputs, 32, strides=2)  # 48 x 48
-    x = net12.conv(x, 32)
-    x = layers.MaxPooling2D(2)(x)          # 24 x 24
-    x = net12.conv(x, 64)
-    at24 = net12.conv(x, 64)
-    x = layers.MaxPooling2D(2)(at24)       # 12 x 12
-    x = net12.conv(x, 128)
-    at12 = net12.conv(x, 128)
-    x = layers.MaxPooling2D(2)(at12)       # 6 x 6
-    x = net12.conv(x, 256)
-    x = net12.conv(up_and_add(x, at12), 128)  # back to 12 x 12
-    x = net12.conv(up_and_add(x, at24), 64)   # back to 24 x 24: a cell is 4 x 4 pixels
+    x = net12.conv(inputs, width, strides=2)  # 48 x 48
+    x = net12.conv(x, width)
+    x = layers.MaxPooling2D(2)(x)             # 24 x 24
+    x = net12.conv(x, 2 * width)
+    at24 = net12.conv(x, 2 * width)
+    x = layers.MaxPooling2D(2)(at24)          # 12 x 12
+    x = net12.conv(x, 4 * width)
+    at12 = net12.conv(x, 4 * width)
+    x = layers.MaxPooling2D(2)(at12)          # 6 x 6
+    x = net12.conv(x, 8 * width)
+    x = net12.conv(up_and_add(x, at12), 4 * width)  # back to 12 x 12
+    x = net12.conv(up_and_add(x, at24), 2 * width)  # back to 24 x 24: a cell is 4 x 4 pixels
     heatmaps = layers.Conv2D(n_outputs // 2, 1)(x)
     outputs = SoftArgmax()(heatmaps)
-    return keras.Model(inputs, outputs, name="net15")
+    return keras.Model(inputs, outputs, name=name)
