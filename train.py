@@ -107,7 +107,7 @@ def main():
 
     out = output_folder(args.out, "--out", make=False)
     data_dir = find_data_dir(args.data)
-    check_rows(data_dir, recipe, split=args.split or "rows")
+    check_rows(data_dir, recipe, split=args.split or "rows", exclude=exclude)
     name = unused_name(out, args.net)
     try:
         run_dir = train(net, data_dir, out, recipe, seed=args.seed or 0, checkpoint_every=args.checkpoint_every,

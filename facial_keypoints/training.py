@@ -105,8 +105,6 @@ def train(net, data_dir, out_dir="runs", recipe=None, *, seed=0, columns=COLUMNS
     training = load_training(data_dir)
     is_val = validation_mask(training, split)
     val_images, val_keypoints = examples(training, is_val, columns)
-    if exclude and max(exclude) > len(is_val):
-        raise DataError(f"--exclude: row {max(exclude)} is beyond the {len(is_val)} rows of the training data")
     teachers = [read_teacher(path) for path in teachers]
     if teachers:
         predictors = [flip_tta_predictor(load_run(teacher["path"])[0]) for teacher in teachers]
@@ -119,8 +117,6 @@ def train(net, data_dir, out_dir="runs", recipe=None, *, seed=0, columns=COLUMNS
         training = {**training, "keypoints": keypoints}
     train_images, train_keypoints = examples(training, fitted, columns, complete=not recipe.all_rows)
     train_images, train_keypoints = train_images[:train_rows], train_keypoints[:train_rows]
-    if not len(train_images):  # check_rows counted the rows before --exclude
-        raise DataError("--exclude leaves no training row")
 
     unfinished = unfinished_folder(run_dir)
     if resume:
