@@ -166,24 +166,30 @@ def main():
     scored.append({"net": "peers' average (dlib + MediaPipe, calibrated)", "predicted": average, "ensemble_of": 2,
                    "rows": len(train_images)})
 
-    notes = []
+    notes, ours = [], {}
+
+    def score(run_dir):
+        """score_ours once per run, however often it is named (alone and in --ensemble)."""
+        key = run_dir.resolve()
+        if key not in ours:
+            ours[key] = score_ours(run_dir, val_images, val_true)
+            if ours[key][3] != "clips":
+                notes.append(f"{run_dir} was trained on the {ours[key][3]!r} split: some of these validation "
+                             "faces (or their near-copies) were in its training rows")
+        return ours[key]
+
     for run_dir in [SHIPPED_MODEL] + [Path(run) for run in args.runs]:
         label = "ours: shipped model (models/shipped)" if run_dir == SHIPPED_MODEL else f"ours: {run_dir}"
         if not (run_dir / "config.json").is_file() and not (run_dir / "manifest.json").is_file():
             notes.append(f"{label}: not found (no run folder at {run_dir}); row skipped")
             continue
-        predicted, seconds, tta, split = score_ours(run_dir, val_images, val_true)
-        if split != "clips":
-            notes.append(f"{label} was trained on the {split!r} split: some of these validation faces "
-                         "(or their near-copies) were in its training rows")
+        predicted, seconds, tta, _ = score(run_dir)
         rows.append((f"{label}, TTA {tta or 'none'}", predicted, seconds * 1e3, megabytes(model_files(run_dir))))
         shown = "models/shipped" if run_dir == SHIPPED_MODEL else run_dir
         scored.append({**described(run_dir, shown), "predicted": predicted, "tta": tta or ""})
 
     if args.ensemble:
-        members = [score_ours(Path(run), val_images, val_true) for run in args.ensemble]
-        notes += [f"{run} was trained on the {member[3]!r} split" for run, member in zip(args.ensemble, members)
-                  if member[3] != "clips"]
+        members = [score(Path(run)) for run in args.ensemble]
         name = "average of " + " + ".join(args.ensemble)
         average = np.mean([member[0] for member in members], axis=0)
         rows.append((f"ours: {name}, their TTA", average, sum(member[1] for member in members) * 1e3,
