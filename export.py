@@ -20,6 +20,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from facial_keypoints.keypoints import TTAS
+
 FLOAT_LIMIT_PX = 0.05  # largest |exported - Keras| of a float export, on the test faces
 INT8_LIMIT_PX = 0.1  # largest validation RMSE an int8 export may lose
 
@@ -76,7 +78,7 @@ def main():
     parser.add_argument("--format", required=True, choices=["tflite", "onnx", "savedmodel"])
     parser.add_argument("--out", help="file (a folder for savedmodel) to write; default exports/RUN[-int8].EXT")
     parser.add_argument("--quantize", choices=["int8"], help="tflite only: int8 weights (dynamic-range quantization)")
-    parser.add_argument("--tta", choices=["flip", "none"],
+    parser.add_argument("--tta", choices=[*TTAS, "none"],
                         help="test-time augmentation inside the graph (default: the run's recorded one)")
     parser.add_argument("--data", help="data for the parity check (default: $FKD_DATA, else ./data, else embedded)")
     parser.add_argument("--faces", type=int, default=256, help="test faces of the float parity check (default 256)")

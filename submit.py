@@ -12,7 +12,7 @@ from pathlib import Path
 
 from facial_keypoints.data import SHIPPED_MODEL, find_data_dir, load_test
 from facial_keypoints.tables import load_lookup
-from facial_keypoints.keypoints import COLUMNS
+from facial_keypoints.keypoints import COLUMNS, TTAS
 from facial_keypoints.paths import output_file
 
 
@@ -67,7 +67,8 @@ def main():
     task.add_argument("--runs", nargs="+", metavar="RUN", help="run folders whose predictions to average")
     task.add_argument("--average", nargs="+", metavar="CSV", help="submissions to average")
     task.add_argument("--score", metavar="CSV", help="a submission to score against --solution")
-    parser.add_argument("--tta", choices=["flip"], help="test-time augmentation (with --run/--runs)")
+    parser.add_argument("--tta", choices=TTAS, help="test-time augmentation (with --run/--runs): flip, the face and "
+                        "its mirror image; shift, both also moved one pixel each way (18 views, 9 times flip's time)")
     parser.add_argument("--weights", nargs="+", type=float, help="one weight per --average input")
     parser.add_argument("--solution", help="RowId,Location answers, or with --lookup a training-format CSV")
     parser.add_argument("--lookup", help="the IdLookupTable.csv that --average inputs must match (default: the data "

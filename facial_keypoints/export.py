@@ -13,7 +13,8 @@ import numpy as np
 from keras import layers, ops
 
 from facial_keypoints.data import DataError
-from facial_keypoints.keypoints import COLUMNS, IMAGE_SIZE, PIXEL_MAX, mirror_map, unscale
+from facial_keypoints.keypoints import COLUMNS, IMAGE_SIZE, PIXEL_MAX, mirror_map, shifted_index, unscale
+from facial_keypoints.runs import tta_views
 
 # format -> (file suffix, the (import name, pip name) of what it needs beyond requirements.txt)
 FORMATS = {
@@ -36,6 +37,21 @@ class MirrorImages(layers.Layer):
         return ops.flip(images, axis=2)
 
 
+class ShiftImages(layers.Layer):
+    """Images (N, h, w, c) moved dx pixels right and dy down, the edge repeated into the gap, as keypoints.shift_images."""
+
+    def __init__(self, dx, dy, **kwargs):
+        super().__init__(**kwargs)
+        self.dx, self.dy = dx, dy
+
+    def call(self, images):
+        moved = ops.take(images, shifted_index(self.dy), axis=1)
+        return ops.take(moved, shifted_index(self.dx), axis=2)
+
+    def get_config(self):
+        return {**super().get_config(), "dx": self.dx, "dy": self.dy}
+
+
 class MirrorKeypoints(layers.Layer):
     """Scaled keypoints of a mirrored face mapped back to the face, as keypoints.flip_targets."""
 
@@ -56,18 +72,18 @@ class MirrorKeypoints(layers.Layer):
 
 def deploy_model(model, tta=None):
     """pixels 0..255 (N, 96, 96, 1) -> keypoints in pixels (N, 30): model between its input scaling (/255)
-    and keypoints.unscale, with tta="flip" averaging in the mirrored face's prediction (runs.predict_pixels)."""
+    and keypoints.unscale, averaged over the views of runs.tta_views(tta), as runs.predict_pixels."""
     pixels = keras.Input((IMAGE_SIZE, IMAGE_SIZE, 1), name=INPUT_NAME)
     images = layers.Rescaling(1 / PIXEL_MAX)(pixels)  # keypoints.to_inputs, as a layer
 
     def net(inputs):
         return keras.tree.flatten(model(inputs))[0]  # a reloaded model returns a list of one tensor
 
-    scaled = net(images)
-    if tta == "flip":
-        scaled = layers.Average()([scaled, MirrorKeypoints()(net(MirrorImages()(images)))])
-    elif tta is not None:
-        raise DataError(f"unknown TTA {tta!r}; expected flip or none")
+    views = []
+    for dx, dy, mirrored in tta_views(tta):
+        moved = ShiftImages(dx, dy)(images) if (dx, dy) != (0, 0) else images
+        views.append(MirrorKeypoints()(net(MirrorImages()(moved))) if mirrored else net(moved))
+    scaled = layers.Average()(views) if len(views) > 1 else views[0]
     keypoints = layers.Rescaling(unscale(1.0) - unscale(0.0), offset=unscale(0.0), name="keypoints")(scaled)
     return keras.Model(pixels, keypoints, name=f"{model.name}_pixels")
 

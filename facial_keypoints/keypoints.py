@@ -86,3 +86,17 @@ def flip_targets(targets, columns):
 def flip_images(images):
     """Mirror images of shape (..., 96, 96, 1) left-right."""
     return images[..., :, ::-1, :]
+
+
+TTAS = ("flip", "shift")  # test-time augmentations (runs.tta_views), fewest views first; None: the face alone
+
+
+def shifted_index(step):
+    """Where each row (column) of an image moved `step` pixels down (right) comes from: the edge row
+    (column) repeated into the gap."""
+    return np.clip(np.arange(IMAGE_SIZE) - step, 0, IMAGE_SIZE - 1)
+
+
+def shift_images(images, dx, dy):
+    """NumPy images (N, 96, 96, 1) moved dx pixels right and dy pixels down, the edge repeated into the gap."""
+    return images[:, shifted_index(dy)][:, :, shifted_index(dx)]

@@ -10,7 +10,7 @@ import facial_keypoints.layers  # noqa: F401  registers CoordinateChannels for l
 import facial_keypoints.losses  # noqa: F401  registers masked_mse for load_model
 import facial_keypoints.optim  # noqa: F401  registers ScheduledSGD for load_model
 from facial_keypoints.data import DataError
-from facial_keypoints.keypoints import IMAGE_SIZE, flip_images, flip_targets, to_inputs, unscale
+from facial_keypoints.keypoints import IMAGE_SIZE, TTAS, flip_images, flip_targets, shift_images, to_inputs, unscale
 from facial_keypoints.paths import write_atomic
 
 def save_inference_model(model, path):
@@ -73,15 +73,29 @@ def scaled_predictor(model):
     return lambda inputs: model.predict(inputs, batch_size=256, verbose=0)
 
 
+def tta_views(tta):
+    """(dx, dy, mirrored) of each view of a face that a prediction with tta averages: None, the face alone;
+    "flip", the face and its mirror image; "shift", both of these, each also moved one pixel in the eight
+    directions (18 views). A view moved by (dx, dy) sees its keypoints moved by as much, but the shifts come
+    in opposite pairs, so these moves cancel in the average and no prediction needs moving back."""
+    if tta not in (None, *TTAS):
+        raise DataError(f"unknown TTA {tta!r}; expected one of {', '.join(TTAS)} or none")
+    shifts = [(dx, dy) for dy in (-1, 0, 1) for dx in (-1, 0, 1)] if tta == "shift" else [(0, 0)]
+    return [(dx, dy, mirrored) for dx, dy in shifts for mirrored in ((False, True) if tta else (False,))]
+
+
 def predict_pixels(predict_scaled, images, columns, tta=None):
-    """uint8 images (N, 96, 96[, 1]) -> keypoints in pixels. tta="flip" averages the prediction with
-    the mirrored image's, mapped back (x mirrored, left/right columns swapped)."""
+    """uint8 images (N, 96, 96[, 1]) -> keypoints in pixels, averaged over the views of tta_views(tta): a
+    mirrored view's prediction is mapped back (x mirrored, left/right columns swapped) first."""
     inputs = to_inputs(images.reshape(len(images), IMAGE_SIZE, IMAGE_SIZE, 1))
-    predicted = np.asarray(predict_scaled(inputs), dtype=np.float64)
-    if tta == "flip":
-        mirrored = flip_targets(np.asarray(predict_scaled(flip_images(inputs)), dtype=np.float64), columns)
-        predicted = (predicted + mirrored) / 2
-    return unscale(predicted)
+    views = []
+    for dx, dy, mirrored in tta_views(tta):
+        moved = shift_images(inputs, dx, dy) if (dx, dy) != (0, 0) else inputs
+        if mirrored:
+            views.append(flip_targets(np.asarray(predict_scaled(flip_images(moved)), dtype=np.float64), columns))
+        else:
+            views.append(np.asarray(predict_scaled(moved), dtype=np.float64))
+    return unscale(np.mean(views, axis=0))
 
 
 def rmse(predicted, true):

@@ -38,7 +38,9 @@ def test_the_shipped_model_is_small_inference_only_and_says_how_it_was_made(mode
 def test_the_shipped_model_reproduces_its_recorded_validation_rmse(model):
     config = read_config(model)
     assert validation_rmse(model, EMBEDDED) == pytest.approx(config["val_rmse_px"], abs=2e-3)
-    assert validation_rmse(model, EMBEDDED, "flip") == pytest.approx(config["val_rmse_px_tta"], abs=2e-3)
+    assert validation_rmse(model, EMBEDDED, config["tta"]) == pytest.approx(config["val_rmse_px_tta"], abs=2e-3)
+    for tta, score in config["val_rmse_px_by_tta"].items():  # ship.py chose the best of these
+        assert score >= config["val_rmse_px_tta"]
     assert config["val_rmse_px"] < config["mean_shape_val_rmse_px"] / 2  # far better than the mean shape
 
 
@@ -57,18 +59,23 @@ def test_predict_and_submit_use_the_shipped_model_with_no_arguments(tmp_path):
     assert lines[0] == "RowId,Location" and len(lines) - 1 == len((EMBEDDED / "IdLookupTable.csv").read_text().splitlines()) - 1
 
 
-def test_ship_replaces_a_model_folder_whole_with_the_run_scored_both_ways(net1_run, tmp_path):
+def test_ship_replaces_a_model_folder_whole_with_the_run_scored_every_way(net1_run, tmp_path):
     from bench.ship import FILES, ship
 
     target = tmp_path / "models" / "shipped"
     target.mkdir(parents=True)
     (target / "stale.txt").write_text("from the model shipped before")
-    plain, flipped = ship(net1_run, target)
+    scores = ship(net1_run, target)
     assert sorted(p.name for p in target.iterdir()) == sorted(FILES)  # the old folder is gone whole
     config = read_config(target)
-    assert (config["val_rmse_px"], config["val_rmse_px_tta"]) == (plain, flipped)
-    assert config["tta"] == ("flip" if flipped < plain else None) and config["shipped_from"] == net1_run.name
-    assert validation_rmse(target, EMBEDDED) == pytest.approx(plain, abs=1e-6)
+    assert list(scores) == [None, "flip", "shift"] and config["val_rmse_px"] == scores[None]
+    assert config["tta"] == min(scores, key=scores.get) and config["val_rmse_px_tta"] == min(scores.values())
+    assert config["val_rmse_px_by_tta"] == {tta or "none": score for tta, score in scores.items()}
+    assert config["shipped_from"] == net1_run.name
+    assert validation_rmse(target, EMBEDDED) == pytest.approx(scores[None], abs=1e-6)
+    assert validation_rmse(target, EMBEDDED, "shift") == pytest.approx(scores["shift"], abs=1e-6)
     with zipfile.ZipFile(target / "model.keras") as archive:
         assert "optimizer" not in h5py.File(io.BytesIO(archive.read("model.weights.h5")), "r")
     assert sorted(p.name for p in target.parent.iterdir()) == ["shipped"]  # no partial or old folder left
+    assert ship(target, target) == scores  # scored again in place: the same numbers, still named after its run
+    assert read_config(target)["shipped_from"] == net1_run.name and sorted(p.name for p in target.iterdir()) == sorted(FILES)

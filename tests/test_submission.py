@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from facial_keypoints.data import DataError
-from facial_keypoints.keypoints import COLUMNS, flip_targets, scale
-from facial_keypoints.runs import predict_pixels
+from facial_keypoints.keypoints import COLUMNS, flip_targets, scale, shift_images
+from facial_keypoints.runs import predict_pixels, tta_views
 from facial_keypoints.submission import (
     average_submissions,
     check_submission,
@@ -46,6 +46,34 @@ def test_flip_tta_leaves_a_symmetric_predictor_unchanged_and_changes_an_asymmetr
         plain = predict_pixels(predict, images, COLUMNS)
         tta = predict_pixels(predict, images, COLUMNS, tta="flip")
         assert np.allclose(plain, tta, atol=1e-4) == unchanged
+
+
+def test_shift_images_moves_the_face_and_repeats_the_edge_into_the_gap():
+    images = np.random.default_rng(1).integers(0, 256, (3, 96, 96, 1)).astype(np.uint8)
+    moved = shift_images(images, 1, -1)  # one pixel right, one up
+    assert np.array_equal(moved[:, :-1, 1:], images[:, 1:, :-1])
+    assert np.array_equal(moved[:, :, 0], moved[:, :, 1]) and np.array_equal(moved[:, -1], moved[:, -2])
+    assert np.array_equal(shift_images(images, 0, 0), images)
+
+
+def test_shift_tta_averages_18_views_whose_moves_cancel():
+    views = tta_views("shift")
+    assert len(views) == 18 and len(set(views)) == 18 and tta_views("flip") == [(0, 0, False), (0, 0, True)]
+    assert sum(dx for dx, _, _ in views) == sum(dy for _, dy, _ in views) == 0
+    with pytest.raises(DataError, match="unknown TTA 'rotate'"):
+        tta_views("rotate")
+    rng = np.random.default_rng(2)
+    images = np.zeros((4, 96, 96), np.uint8)  # a face in the middle: a move of one pixel loses none of it
+    images[:, 20:76, 20:76] = rng.integers(1, 256, (4, 56, 56))
+    shape = rng.uniform(20, 76, 30)
+    follows_the_face = centroid_predictor(shape)  # keypoints move with the face: every view agrees, moved back
+    flipped = predict_pixels(follows_the_face, images, COLUMNS, tta="flip")
+    assert np.allclose(predict_pixels(follows_the_face, images, COLUMNS, tta="shift"), flipped, atol=1e-6)
+
+    def one_pixel(inputs):  # reads a fixed spot: a move changes what it sees, so the views differ
+        return np.tile(inputs[:, 47:48, 30, 0], (1, 30)) - 0.5
+    assert not np.allclose(predict_pixels(one_pixel, images, COLUMNS, tta="shift"),
+                           predict_pixels(one_pixel, images, COLUMNS, tta="flip"), atol=1e-3)
 
 
 def test_lookup_locations_put_each_prediction_in_its_row_and_clip():
