@@ -51,14 +51,19 @@ def report_cli(*args):
 def test_the_study_table_shows_the_best_full_recipe_else_the_longest_run(tmp_path):
     text = report.study(report.load(write_ledger(tmp_path / "runs.csv", ROWS)))
     lines = text.splitlines()
-    assert lines[0] == "| net | ours px | epochs | split | Nouri px | Bao & Dorairaj px | wall | hardware | command |"
+    assert lines[0] == ("| net | ours px | epochs | split | Nouri px | Bao & Dorairaj px | wall | hardware | command "
+                        "| full recipe still to run |")
     assert lines[2] == ("| net1 | 3.100 | 400 | rows | 2.74 | 2.53 | 80 s | AMD EPYC, 2 cores, tensorflow "
-                        "| `python train.py --net net1 --seed 1` |")
+                        "| `python train.py --net net1 --seed 1` | - |")
     assert lines[3] == ("| net2 | 3.800 | REDUCED: 50 of 1000 epochs | rows | 1.90 | 1.90 | 2.0 h | AMD EPYC, 2 cores, "
-                        "tensorflow | `python train.py --net net2 --epochs 50` |")
-    assert lines[4] == "| net3 | not run yet: `python train.py --net net3` | - | - | 1.72 | 1.69 | - | - | - |"
+                        "tensorflow | `python train.py --net net2 --epochs 50` "
+                        "| 1000 epochs: `KERAS_BACKEND=jax python train.py --net net2` on a GPU |")
+    assert lines[4] == ("| net3 | not run yet: `python train.py --net net3` | - | - | 1.72 | 1.69 | - | - | - "
+                        "| 3000 epochs: `KERAS_BACKEND=jax python train.py --net net3` on a GPU |")
     assert lines[8].startswith("| net7 | 1.500 | 2500 (early stop) | rows | 1.35 | 1.35 | 60.0 min |")
-    assert lines[9] == "| net9 | not run yet: `python train.py --net net9` | - | - | - | 1.34 | - | - | - |"
+    assert lines[8].endswith(" | - |")  # early stopping ended the full recipe: nothing left to run
+    assert lines[9] == ("| net9 | not run yet: `python train.py --net net9` | - | - | - | 1.34 | - | - | - "
+                        "| 10000 epochs: `KERAS_BACKEND=jax python train.py --net net9` on a GPU |")
     assert [line.split(" | ")[0][2:] for line in lines[2:12]] == list(PUBLISHED)
     assert lines[12] == ""
 
@@ -85,7 +90,7 @@ def test_specialists_modern_ensembles_and_speed_tables(tmp_path):
 def test_a_command_with_a_pipe_does_not_break_the_table(tmp_path):
     rows = [{**ROWS[0], "command": "python train.py --net net1 | tee log"}]
     line = report.study(report.load(write_ledger(tmp_path / "runs.csv", rows))).splitlines()[2]
-    assert line.endswith("| `python train.py --net net1 \\| tee log` |") and line.count(" | ") == 8
+    assert line.endswith("| `python train.py --net net1 \\| tee log` | - |") and line.count(" | ") == 9
 
 
 def test_recipe_epochs_read_from_the_text_are_the_recipes():
