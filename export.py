@@ -7,7 +7,7 @@
 
 The exported model takes float32 pixels 0..255 of 96x96 gray faces, shape (N, 96, 96, 1) (a uint8 face
 cast to float32, no other scaling), and returns (N, 30) keypoints in the face's pixels, x0, y0, x1, y1,
-... in Kaggle's column order; the run's recorded test-time augmentation (flip for the shipped model) is
+... in Kaggle's column order; the run's recorded test-time augmentation (shift for the shipped model: 18 views) is
 inside the graph. Before anything is written the exported file is run with its own runtime (LiteRT or
 tf.lite, onnxruntime, TensorFlow) on real faces: its keypoints may differ from Keras' by at most 0.05 px
 on the test faces, and an int8 model may lose at most 0.1 px RMSE on the run's validation split;
