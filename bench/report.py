@@ -115,11 +115,10 @@ def study(table):
         nouri, bao = (f"{value:.2f}" if value else "-" for value in PUBLISHED[net])
         full = "-" if row is not None and row.recipe_epochs == recipe_epochs(net) else \
             f"{recipe_epochs(net)} epochs: `KERAS_BACKEND=jax python train.py --net {net}` on a GPU"
-        if row is None:
-            rows.append([net, f"not run yet: `python train.py --net {net}`", "-", "-", nouri, bao, "-", "-", "-", full])
-        else:
-            rows.append([net, px(row.val_rmse_px), epochs(row), row.split, nouri, bao, wall(row.wall_s), machine(row),
-                         code(row.command), full])
+        ours = [f"not run yet: `python train.py --net {net}`", "-", "-"] if row is None else \
+            [px(row.val_rmse_px), epochs(row), row.split]
+        run = ["-"] * 3 if row is None else [wall(row.wall_s), machine(row), code(row.command)]
+        rows.append([net, *ours, nouri, bao, *run, full])
     return markdown(["net", "ours px", "epochs", "split", "Nouri px", "Bao & Dorairaj px", "wall", "hardware", "command",
                      "full recipe still to run"],
                     rows, "Ours: validation RMSE in pixels on ytf-fkd's complete validation rows; published: Kaggle's "
