@@ -16,9 +16,8 @@ import numpy as np  # noqa: E402
 
 from facial_keypoints.data import find_data_dir, load_training  # noqa: E402
 from facial_keypoints.keypoints import COLUMNS, flip_images, flip_targets, scale, unscale  # noqa: E402
-from facial_keypoints.predictors import load_full_predictor, run_split  # noqa: E402
+from facial_keypoints.predictors import load_full_predictor, validation_faces  # noqa: E402
 from facial_keypoints.runs import predict_pixels, rmse  # noqa: E402
-from facial_keypoints.splits import examples, validation_mask  # noqa: E402
 
 
 def main():
@@ -29,7 +28,7 @@ def main():
     training = load_training(find_data_dir(args.data))
     print("| run | val RMSE px | mirrored RMSE px | mean x error px | mirrored mean x error px |\n|---|---|---|---|---|")
     for run in args.runs:
-        images, true = examples(training, validation_mask(training, run_split(run)), COLUMNS)
+        images, true = validation_faces(training, run)
         mirrored_true = unscale(flip_targets(scale(true), COLUMNS))
         predict_scaled = load_full_predictor(run)
         plain = predict_pixels(predict_scaled, images, COLUMNS)

@@ -19,9 +19,8 @@ import numpy as np  # noqa: E402
 
 from facial_keypoints.data import find_data_dir, load_training  # noqa: E402
 from facial_keypoints.keypoints import COLUMNS, TTAS, shift_images  # noqa: E402
-from facial_keypoints.predictors import load_full_predictor, run_split  # noqa: E402
+from facial_keypoints.predictors import load_full_predictor, validation_faces  # noqa: E402
 from facial_keypoints.runs import predict_pixels, rmse  # noqa: E402
-from facial_keypoints.splits import examples, validation_mask  # noqa: E402
 
 MOVES = ((1, 0), (-1, 0), (0, 1), (0, -1), (2, 0), (4, 0))
 
@@ -36,14 +35,15 @@ def main():
           " | RMSE px plain | " + " | ".join(f"RMSE px {tta} TTA" for tta in TTAS) + " |")
     print("|---" * (2 + len(MOVES) + len(TTAS)) + "|")
     for run in args.runs:
-        images, true = examples(training, validation_mask(training, run_split(run)), COLUMNS)
+        images, true = validation_faces(training, run)
         predict_scaled = load_full_predictor(run)
         plain = predict_pixels(predict_scaled, images, COLUMNS)
         moved = []
         for dx, dy in MOVES:
             shifted = predict_pixels(predict_scaled, shift_images(images, dx, dy), COLUMNS) - plain
             moved.append(f"{shifted[:, 0::2].mean():+.2f}, {shifted[:, 1::2].mean():+.2f}")
-        scores = [rmse(predict_pixels(predict_scaled, images, COLUMNS, tta), true) for tta in (None, *TTAS)]
+        scores = [rmse(plain, true)]
+        scores += [rmse(predict_pixels(predict_scaled, images, COLUMNS, tta), true) for tta in TTAS]
         print(f"| {run} | " + " | ".join(moved) + " | " + " | ".join(f"{s:.3f}" for s in scores) + " |")
 
 

@@ -5,6 +5,7 @@ from pathlib import Path
 from facial_keypoints.keypoints import COLUMNS
 from facial_keypoints.runs import load_run, read_config, scaled_predictor
 from facial_keypoints.specialists import load_specialists, read_manifest
+from facial_keypoints.splits import examples, validation_mask
 from facial_keypoints.tables import DataError
 
 
@@ -14,6 +15,11 @@ def run_split(run_dir):
     if manifest.is_file():
         return read_manifest(run_dir).get("split", "rows")
     return read_config(run_dir).get("split", "rows")  # folders from before splits were named: rows
+
+
+def validation_faces(training, run_dir):
+    """(images, keypoints) of the complete validation rows of the split run_dir was trained with."""
+    return examples(training, validation_mask(training, run_split(run_dir)), COLUMNS)
 
 
 def load_predictor(run_dir):

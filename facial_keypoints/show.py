@@ -20,9 +20,8 @@ import numpy as np  # noqa: E402
 
 from facial_keypoints.data import find_data_dir, load_test, load_training  # noqa: E402
 from facial_keypoints.keypoints import COLUMNS, KEYPOINTS  # noqa: E402
-from facial_keypoints.predictors import load_full_predictor, run_split  # noqa: E402
+from facial_keypoints.predictors import load_full_predictor, validation_faces  # noqa: E402
 from facial_keypoints.runs import best_tta, predict_pixels, write_atomic  # noqa: E402
-from facial_keypoints.splits import examples, validation_mask  # noqa: E402
 
 
 def save(fig, path):
@@ -108,7 +107,7 @@ def main():
     out.mkdir(parents=True, exist_ok=True)
     predict_scaled = load_full_predictor(args.run)
     training = load_training(find_data_dir(args.data))
-    images, true = examples(training, validation_mask(training, run_split(args.run)), COLUMNS)
+    images, true = validation_faces(training, args.run)
     predicted = predict_pixels(predict_scaled, images, COLUMNS)
     worst_faces(images, true, predicted, out / "worst_faces.png")
     curves([args.run, *args.compare], out / "curves.png")
