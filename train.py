@@ -63,8 +63,9 @@ def main():
     parser.add_argument("--impute", choices=["none", "median", "knn"], default="none",
                         help="train on every row, missing keypoints filled this way (default: the recipe's rows)")
     parser.add_argument("--teacher", metavar="RUN", nargs="+",
-                        help="runs (same split) whose flip-TTA predictions, averaged, fill every missing keypoint "
-                             "of the training rows and label the test faces, which join the training rows")
+                        help="runs (same split) whose predictions (with the TTA each recorded, else flip), averaged, "
+                             "fill every missing keypoint of the training rows and label the test faces, which "
+                             "join the training rows")
     parser.add_argument("--exclude", metavar="FILE",
                         help="a CSV with a column `row` (training.csv's row numbers, from 1; bench/audit.py writes "
                              "one): those rows are left out of training (validation rows stay)")

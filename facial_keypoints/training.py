@@ -92,7 +92,8 @@ def train(net, data_dir, out_dir="runs", recipe=None, *, seed=0, columns=COLUMNS
     pretrained: a model whose weights start every layer but the output head.
     checkpoint_every: epochs between checkpoints; resume=True continues from the latest one.
     pipeline: "fast" or "plain" (see fit); split: "rows" or "clips" (see splits.validation_mask).
-    teachers: run folders (same split, all 30 columns) whose averaged predictions fill the gaps (teacher_labels).
+    teachers: run folders (same split, all 30 columns) whose averaged predictions, each with the TTA its run
+    recorded as best (flip where it recorded none), fill the gaps (teacher_labels).
     exclude: training.csv row numbers (from 1) left out of training (bench/audit.py's suspicious labels);
     validation rows stay, so that scores remain comparable.
     """
@@ -107,7 +108,7 @@ def train(net, data_dir, out_dir="runs", recipe=None, *, seed=0, columns=COLUMNS
     val_images, val_keypoints = examples(training, is_val, columns)
     teachers = [read_teacher(path) for path in teachers]
     if teachers:
-        predictors = [flip_tta_predictor(load_run(teacher["path"])[0]) for teacher in teachers]
+        predictors = [tta_predictor(load_run(teacher["path"])[0], teacher["tta"]) for teacher in teachers]
         training, is_val = teacher_labels(predictors, training, is_val, load_test(data_dir)["images"])
     fitted = ~is_val
     fitted[np.asarray(exclude, int) - 1] = False  # the test faces a teacher labelled come after the rows
@@ -169,11 +170,11 @@ def read_teacher(path):
     which survives the folder being replaced (models/shipped teaching its successor)."""
     config = read_config(path)
     return {"path": str(Path(path).resolve()), "net": config["net"], "run": config.get("shipped_from", Path(path).name),
-            "commit": config.get("commit"), "val_rmse_px": config["val_rmse_px"]}
+            "commit": config.get("commit"), "val_rmse_px": config["val_rmse_px"], "tta": config.get("tta") or "flip"}
 
 
-def flip_tta_predictor(model):
-    return lambda images: predict_pixels(scaled_predictor(model), images, COLUMNS, tta="flip")
+def tta_predictor(model, tta):
+    return lambda images: predict_pixels(scaled_predictor(model), images, COLUMNS, tta=tta)
 
 
 def teacher_labels(predictors, training, is_val, test_images):
