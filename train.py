@@ -24,7 +24,7 @@ from facial_keypoints.data import find_data_dir
 from facial_keypoints.keypoints import COLUMNS
 from facial_keypoints.paths import output_folder
 from facial_keypoints.preflight import check_positive, check_rows, check_settings, remove_failed_start
-from facial_keypoints.tables import load_row_numbers
+from facial_keypoints.tables import DataError, load_row_numbers
 
 
 def list_nets():
@@ -63,9 +63,9 @@ def main():
     parser.add_argument("--impute", choices=["none", "median", "knn"], default="none",
                         help="train on every row, missing keypoints filled this way (default: the recipe's rows)")
     parser.add_argument("--teacher", metavar="RUN", nargs="+",
-                        help="runs (same split) whose predictions (with the TTA each recorded, else flip), averaged, "
-                             "fill every missing keypoint of the training rows and label the test faces, which "
-                             "join the training rows")
+                        help="runs (same split; each predicts with the TTA it recorded, else flip) or labels files "
+                             "(bench/peer_labels.py), averaged, fill every missing keypoint of the training rows and "
+                             "label the test faces, which join the training rows")
     parser.add_argument("--exclude", metavar="FILE",
                         help="a CSV with a column `row` (training.csv's row numbers, from 1; bench/audit.py writes "
                              "one): those rows are left out of training (validation rows stay)")
@@ -101,7 +101,11 @@ def main():
     except ValueError as error:
         parser.error(str(error))
     for teacher in args.teacher or ():
-        check_teacher(parser, teacher, args.split or "rows")
+        from facial_keypoints.teachers import check_teacher  # here: it loads Keras, which --help need not wait for
+        try:
+            check_teacher(teacher, args.split or "rows")
+        except DataError as error:
+            parser.error(str(error))
     exclude = load_row_numbers(args.exclude) if args.exclude else ()
 
     from facial_keypoints.training import train, unused_name
@@ -118,17 +122,6 @@ def main():
         remove_failed_start(out / name)
         raise
     record(run_dir, args)
-
-
-def check_teacher(parser, teacher, split):
-    """A teacher must predict all 30 columns and must not have trained on this split's validation faces."""
-    from facial_keypoints.runs import read_config
-
-    config = read_config(teacher)
-    if config.get("split", "rows") != split or len(config["columns"]) != len(COLUMNS):
-        parser.error(f"--teacher {teacher}: expected a run of all {len(COLUMNS)} columns validated on the {split} "
-                     f"split (give --split {config.get('split', 'rows')}), got {len(config['columns'])} columns "
-                     f"on the {config.get('split', 'rows')} split")
 
 
 def resume(args):

@@ -25,9 +25,10 @@ from facial_keypoints.losses import masked_mse
 from facial_keypoints.optim import make_optimizer
 from facial_keypoints.paths import write_csv, write_text
 from facial_keypoints.progress import Progress, command, commit, hardware
-from facial_keypoints.runs import (keypoint_rmse_rows, load_run, plot_curves, predict_pixels, read_config, rmse,
-                                   save_inference_model, scaled_predictor)
+from facial_keypoints.runs import (keypoint_rmse_rows, plot_curves, predict_pixels, rmse, save_inference_model,
+                                   scaled_predictor)
 from facial_keypoints.splits import examples, validation_mask
+from facial_keypoints.teachers import read_teacher, teacher_labels, teacher_predictions
 
 
 def fit(model, recipe, train, val, columns, *, seed=0, log=None, resume=None, pipeline="fast", verbose=True):
@@ -92,8 +93,8 @@ def train(net, data_dir, out_dir="runs", recipe=None, *, seed=0, columns=COLUMNS
     pretrained: a model whose weights start every layer but the output head.
     checkpoint_every: epochs between checkpoints; resume=True continues from the latest one.
     pipeline: "fast" or "plain" (see fit); split: "rows" or "clips" (see splits.validation_mask).
-    teachers: run folders (same split, all 30 columns) whose averaged predictions, each with the TTA its run
-    recorded as best (flip where it recorded none), fill the gaps (teacher_labels).
+    teachers: run folders or labels files (same split, all 30 columns; teachers.py) whose averaged
+    predictions fill the gaps (teacher_labels).
     exclude: training.csv row numbers (from 1) left out of training (bench/audit.py's suspicious labels);
     validation rows stay, so that scores remain comparable.
     """
@@ -108,8 +109,9 @@ def train(net, data_dir, out_dir="runs", recipe=None, *, seed=0, columns=COLUMNS
     val_images, val_keypoints = examples(training, is_val, columns)
     teachers = [read_teacher(path) for path in teachers]
     if teachers:
-        predictors = [tta_predictor(load_run(teacher["path"])[0], teacher["tta"]) for teacher in teachers]
-        training, is_val = teacher_labels(predictors, training, is_val, load_test(data_dir)["images"])
+        test_images = load_test(data_dir)["images"]
+        predictions = [teacher_predictions(teacher, training["images"], is_val, test_images) for teacher in teachers]
+        training, is_val = teacher_labels(predictions, training, is_val, test_images)
     fitted = ~is_val
     fitted[np.asarray(exclude, int) - 1] = False  # the test faces a teacher labelled come after the rows
     if recipe.impute:
@@ -163,35 +165,6 @@ def train(net, data_dir, out_dir="runs", recipe=None, *, seed=0, columns=COLUMNS
     }
     write_run_folder(unfinished, run_dir, model, config, history, predicted, val_keypoints)
     return run_dir
-
-
-def read_teacher(path):
-    """What a run records of each teacher: where it was (resume loads it from there) and which run it was,
-    which survives the folder being replaced (models/shipped teaching its successor)."""
-    config = read_config(path)
-    return {"path": str(Path(path).resolve()), "net": config["net"], "run": config.get("shipped_from", Path(path).name),
-            "commit": config.get("commit"), "val_rmse_px": config["val_rmse_px"], "tta": config.get("tta") or "flip"}
-
-
-def tta_predictor(model, tta):
-    return lambda images: predict_pixels(scaled_predictor(model), images, COLUMNS, tta=tta)
-
-
-def teacher_labels(predictors, training, is_val, test_images):
-    """Distillation: the teachers' predictions (functions images -> pixels, averaged) fill every missing
-    keypoint of the training rows (real labels stay) and label the unlabelled test faces, which join the
-    training rows. Returns the training data and validation mask with the test faces appended."""
-    def predict(images):
-        return np.mean([predictor(images) for predictor in predictors], axis=0)
-
-    keypoints = training["keypoints"].copy()
-    own = keypoints[~is_val]
-    gaps = np.isnan(own)
-    own[gaps] = predict(training["images"][~is_val])[gaps]
-    keypoints[~is_val] = own
-    return ({"images": np.concatenate([training["images"], test_images]),
-             "keypoints": np.concatenate([keypoints, predict(test_images)])},
-            np.concatenate([is_val, np.zeros(len(test_images), bool)]))
 
 
 def unused_name(out_dir, net_name):

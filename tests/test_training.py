@@ -2,7 +2,6 @@ import csv
 import dataclasses
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -17,7 +16,7 @@ from facial_keypoints.data import load_training
 from facial_keypoints.predictors import load_predictor
 from facial_keypoints.runs import predict_pixels, read_config, rmse
 from facial_keypoints.splits import examples, near_duplicate_groups, split_rows, validation_mask
-from facial_keypoints.training import read_teacher, teacher_labels, train
+from facial_keypoints.training import train
 from tests.conftest import ROOT, short_net1_recipe
 
 
@@ -157,7 +156,7 @@ def test_same_seed_same_backend_gives_identical_histories(ytf_dir, tmp_path):
 
 KILLABLE_RUN = """
 import dataclasses, nets
-from facial_keypoints.training import read_teacher, teacher_labels, train
+from facial_keypoints.training import train
 net = nets.load("net1")
 recipe = dataclasses.replace(net.RECIPE, epochs=200, learning_rate=(0.02, 0.002), momentum=(0.9, 0.95), patience=500)
 train(net, {data!r}, {out!r}, recipe, train_rows=300, checkpoint_every=5, verbose=2)
@@ -245,26 +244,3 @@ def test_a_teacher_labels_the_gaps_and_the_test_faces(net1_run, ytf_dir, tmp_pat
                             "--split", "clips", "--data", ytf_dir, "--out", out], cwd=ROOT, capture_output=True,
                            text=True)
     assert wrong.returncode == 2 and "validated on the clips split" in wrong.stderr
-
-
-def test_teachers_fill_only_the_gaps_with_their_average_and_label_the_test_faces():
-    keypoints = np.array([[1.0, np.nan], [np.nan, 4.0], [np.nan, np.nan]])
-    training = {"images": np.zeros((3, 96, 96, 1), np.uint8), "keypoints": keypoints}
-    is_val = np.array([False, False, True])
-    test_images = np.ones((2, 96, 96, 1), np.uint8)
-    teachers = [lambda images: np.full((len(images), 2), 10.0), lambda images: np.full((len(images), 2), 20.0)]
-    labelled, mask = teacher_labels(teachers, training, is_val, test_images)
-    assert np.array_equal(labelled["keypoints"], [[1, 15], [15, 4], [np.nan, np.nan], [15, 15], [15, 15]],
-                          equal_nan=True)  # the validation row keeps its gaps: it is never labelled by a teacher
-    assert labelled["images"].shape == (5, 96, 96, 1) and labelled["images"][3:].min() == 1
-    assert mask.tolist() == [False, False, True, False, False]
-    assert np.isnan(keypoints).sum() == 4  # the caller's data are not changed
-
-
-def test_a_teacher_labels_with_the_tta_its_run_recorded(net1_run, tmp_path):
-    assert read_teacher(net1_run)["tta"] == "flip"  # a run that recorded no TTA teaches with its mirror image
-    shipped = tmp_path / "shipped"
-    shutil.copytree(net1_run, shipped)
-    config = {**read_config(shipped), "tta": "shift", "shipped_from": "net1-A"}
-    (shipped / "config.json").write_text(json.dumps(config))
-    assert {key: read_teacher(shipped)[key] for key in ("tta", "run")} == {"tta": "shift", "run": "net1-A"}
