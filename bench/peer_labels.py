@@ -14,6 +14,7 @@ run as much as both peers together.
 import argparse
 import importlib.util
 import sys
+import warnings
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -66,13 +67,19 @@ def main():
         print(f"{peer.name} {peer.chosen}: {len(labelled)} training rows, {len(test_images)} test faces, "
               f"{complete_val.sum()} validation faces", file=sys.stderr, flush=True)
         params = fit_calibration(points := peer_keypoints(peer, labelled), true)
-        own.append(calibrate(points, params, fallback))
-        test.append(calibrate(peer_keypoints(peer, test_images), params, fallback))
-        val.append(calibrate(peer_keypoints(peer, training["images"][complete_val]), params, fallback))
-    score = rmse(np.mean(val, axis=0), training["keypoints"][complete_val])
+        own.append(calibrate(points, params))
+        test.append(calibrate(peer_keypoints(peer, test_images), params))
+        val.append(calibrate(peer_keypoints(peer, training["images"][complete_val]), params))
+
+    def average(predictions):  # a face one peer missed takes the other's points; one both missed, the mean shape
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # the mean of no peer: NaN, then the mean shape
+            mean = np.nanmean(predictions, axis=0)
+        return np.where(np.isnan(mean), fallback, mean)
+    score = rmse(average(val), training["keypoints"][complete_val])
     keypoints = np.full((len(is_val), len(COLUMNS)), np.nan)
-    keypoints[~is_val] = np.mean(own, axis=0)
-    write_labels(out, keypoints, np.mean(test, axis=0), training_images=training["images"], test_images=test_images,
+    keypoints[~is_val] = average(own)
+    write_labels(out, keypoints, average(test), training_images=training["images"], test_images=test_images,
                  split=args.split, name=NAME, val_rmse_px=score, commit=commit())
     print(f"{NAME}: {score:.3f} px on the {complete_val.sum()} complete validation faces of the {args.split} split; "
           f"labels of {len(labelled)} training rows and {len(test_images)} test faces -> {out}")

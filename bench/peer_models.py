@@ -164,15 +164,33 @@ class MediaPipe:
 
     def __init__(self):
         import mediapipe
-        self.face_mesh = mediapipe.solutions.face_mesh
+        from mediapipe.python import solution_base
+
+        class FaceMesh(mediapipe.solutions.face_mesh.FaceMesh):
+            """FaceMesh with its confidence thresholds (0.5 each) really set: mediapipe 0.10.21's own setter reads
+            FieldDescriptor.label, which protobuf >= 6 no longer has, and None clears a threshold to 0.0 (then
+            every photo has 5 faces, noise included). Here mediapipe clears each field, then this sets it."""
+
+            def _modify_calculator_options(self, config, params):
+                super()._modify_calculator_options(config, dict.fromkeys(params))
+                for compound, value in params.items():
+                    name, field = compound.split(".")
+                    node = next(n for n in config.node if n.name == name)
+                    options_type = solution_base.CALCULATOR_TO_OPTIONS[node.calculator]
+                    packed = [e for e in node.node_options if e.type_url.endswith(options_type.DESCRIPTOR.full_name)]
+                    if packed:
+                        options = options_type.FromString(packed[0].value)
+                        setattr(options, field, value)
+                        packed[0].value = options.SerializeToString()
+                    else:
+                        setattr(node.options.Extensions[options_type.ext], field, value)
+
+        self.FaceMesh = FaceMesh
         self.modules = Path(mediapipe.__file__).parent / "modules"
         self.files = []
 
     def session(self, scale, pad, refine):
-        # The confidence thresholds are passed as None (the graph's defaults stand): mediapipe 0.10.21
-        # sets them with FieldDescriptor.label, which protobuf >= 6 no longer has.
-        mesh = self.face_mesh.FaceMesh(static_image_mode=True, max_num_faces=1, refine_landmarks=refine,
-                                       min_detection_confidence=None, min_tracking_confidence=None)
+        mesh = self.FaceMesh(static_image_mode=True, max_num_faces=1, refine_landmarks=refine)
         model = "face_landmark_with_attention.tflite" if refine else "face_landmark.tflite"
         self.files = [self.modules / "face_detection" / "face_detection_short_range.tflite",
                       self.modules / "face_landmark" / model]

@@ -14,12 +14,14 @@ CENTRE = (IMAGE_SIZE - 1) / 2
 EDGES = (-0.5, IMAGE_SIZE - 0.5)
 
 
-def augment(images, targets, columns, recipe, seed):
-    """A random variant of the batch, as the recipe asks: flip, then affine, then photometric."""
+def augment(images, targets, columns, recipe, seed, strength=1.0):
+    """A random variant of the batch, as the recipe asks: flip, then affine, then photometric.
+    strength (a number or a scalar variable) scales the recipe's rotation, zoom and shift."""
     if recipe.flip:
         images, targets = flip_half(images, targets, columns, seed)
     if recipe.rotate or recipe.zoom or recipe.shift:
-        images, targets = random_affine(images, targets, recipe.rotate, recipe.zoom, recipe.shift, seed)
+        images, targets = random_affine(images, targets, recipe.rotate * strength, recipe.zoom * strength,
+                                        recipe.shift * strength, seed)
     if recipe.brightness or recipe.contrast or recipe.noise:
         images = photometric(images, recipe.brightness, recipe.contrast, recipe.noise, seed)
     return images, targets

@@ -29,6 +29,18 @@ class AdjustVariable(keras.callbacks.Callback):
             logs[self.name] = float(ops.convert_to_numpy(getattr(self.model.optimizer, self.name)))
 
 
+class AugmentStrength(keras.callbacks.Callback):
+    """Set the fast path's augmentation strength (fast.OnDevice.strength) for each epoch, as the recipe says
+    (Recipe.strength: strong for most epochs, milder at the end)."""
+
+    def __init__(self, recipe):
+        super().__init__()
+        self.recipe = recipe
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.model.strength.assign(self.recipe.strength(epoch))
+
+
 class EpochStats(keras.callbacks.Callback):
     """Add rmse_px and val_rmse_px (sqrt of the MSE on scaled targets, in pixels) and seconds to each epoch's logs."""
 

@@ -23,12 +23,14 @@ class OnDevice(keras.Model):
         self.images = keras.Variable(images, trainable=False, name="images")
         self.targets = keras.Variable(targets, trainable=False, name="targets")
         self.seed_generator = keras.random.SeedGenerator(seed)
+        # how much of the recipe's rotation, zoom and shift this epoch uses (callbacks.AugmentStrength sets it)
+        self.strength = keras.Variable(1.0, trainable=False, dtype="float32", name="strength")
 
     def call(self, rows, training=False):
         images = to_inputs(ops.cast(ops.take(self.images, rows, axis=0), "float32"))
         targets = ops.take(self.targets, rows, axis=0)
         if training:
-            images, targets = augment(images, targets, self.columns, self.recipe, self.seed_generator)
+            images, targets = augment(images, targets, self.columns, self.recipe, self.seed_generator, self.strength)
         predicted = self.net(images, training=training)
         self.add_loss(masked_mse(targets, predicted))
         return predicted

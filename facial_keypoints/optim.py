@@ -39,6 +39,9 @@ class ScheduledSGD(keras.optimizers.Optimizer):
 
 
 def make_optimizer(recipe):
+    """The recipe's optimizer; with recipe.ema, it also keeps the weights' moving average (Keras' use_ema),
+    which validation uses (callbacks.SwapEMAWeights) and which the run ends with."""
+    ema = {"use_ema": True, "ema_momentum": recipe.ema} if recipe.ema else {}
     if recipe.optimizer == "adamw":
-        return keras.optimizers.AdamW(recipe.learning_rate[0], weight_decay=recipe.weight_decay)
-    return ScheduledSGD(recipe.learning_rate[0], recipe.momentum[0])
+        return keras.optimizers.AdamW(recipe.learning_rate[0], weight_decay=recipe.weight_decay, **ema)
+    return ScheduledSGD(recipe.learning_rate[0], recipe.momentum[0], **ema)

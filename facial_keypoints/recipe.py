@@ -21,6 +21,9 @@ class Recipe:
     brightness: float = 0.0            # added, uniform in +-brightness (pixel values are 0..1)
     contrast: float = 0.0              # gain about the image mean, uniform in 1 +- contrast
     noise: float = 0.0                 # Gaussian noise, standard deviation
+    mild_epochs: int = 0               # the last this many epochs move, scale and rotate by `mild` x the above
+    mild: float = 1.0                  # (strong augmentation for most epochs, milder at the end)
+    ema: float = 0.0                   # weight EMA (keras.optimizers' use_ema) of this momentum; 0: none
 
     def __post_init__(self):
         if self.optimizer not in ("sgd", "adamw"):
@@ -29,6 +32,16 @@ class Recipe:
             raise ValueError(f"impute must be None, 'median' or 'knn', not {self.impute!r}")
         if self.impute and not self.all_rows:
             raise ValueError("impute fills the rows that all_rows=True adds: set all_rows=True too")
+        if not 0 <= self.ema < 1:
+            raise ValueError(f"ema is a momentum in [0, 1), not {self.ema!r}")
+        if self.ema and self.patience:
+            raise ValueError("ema: early stopping would keep raw weights, not their average: set patience=None")
+        if not 0 <= self.mild_epochs <= self.epochs or self.mild < 0:
+            raise ValueError(f"mild_epochs must be in 0..epochs and mild >= 0, not {self.mild_epochs!r}, {self.mild!r}")
+
+    def strength(self, epoch):
+        """How much of rotate, zoom and shift the augmentation uses in this epoch (from 0)."""
+        return self.mild if epoch >= self.epochs - self.mild_epochs else 1.0
 
     def augments(self):
         """Does this recipe ask for more than the study's flip?"""

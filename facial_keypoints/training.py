@@ -15,7 +15,7 @@ import keras
 import numpy as np
 
 from facial_keypoints.batches import FlipBatches, RowBatches
-from facial_keypoints.callbacks import AdjustVariable, EpochStats, StopOnCtrlC
+from facial_keypoints.callbacks import AdjustVariable, AugmentStrength, EpochStats, StopOnCtrlC
 from facial_keypoints.checkpoints import ResumableEarlyStopping, RunLog, load_checkpoint, unfinished_folder
 from facial_keypoints.data import DataError, load_test, load_training
 from facial_keypoints.fast import OnDevice
@@ -72,6 +72,10 @@ def fit(model, recipe, train, val, columns, *, seed=0, log=None, resume=None, pi
     schedules = [AdjustVariable("learning_rate", *recipe.learning_rate, recipe.epochs)]
     if recipe.optimizer == "sgd":
         schedules.append(AdjustVariable("momentum", *recipe.momentum, recipe.epochs))
+    if pipeline == "fast" and recipe.mild_epochs:
+        schedules.append(AugmentStrength(recipe))
+    if recipe.ema:  # validation (and early stopping, if any) sees the averaged weights; fit() ends with them
+        schedules.append(keras.callbacks.SwapEMAWeights())
     callbacks = [*schedules, EpochStats(), ctrl_c, *([early_stopping] if early_stopping else []), log]
     if verbose:  # our line per epoch (elapsed, ETA, the long-run estimate) instead of Keras' per-step bar
         callbacks.append(Progress(model.name, recipe.epochs, epochs_done))
