@@ -13,13 +13,13 @@ tf.lite, onnxruntime, TensorFlow) on real faces: its keypoints may differ from K
 on the test faces, and an int8 model may lose at most 0.1 px RMSE on the run's validation split;
 otherwise the export stops with status 1 and writes nothing. Both figures are printed.
 """
-import argparse
 import contextlib
 import os
 import shutil
 import tempfile
 from pathlib import Path
 
+from facial_keypoints import cli
 from facial_keypoints.keypoints import TTAS
 
 FLOAT_LIMIT_PX = 0.05  # largest |exported - Keras| of a float export, on the test faces
@@ -27,7 +27,7 @@ INT8_LIMIT_PX = 0.1  # largest validation RMSE an int8 export may lose
 
 
 def output_path(args, run, suffix):
-    from facial_keypoints.data import DataError
+    from facial_keypoints.errors import DataError
     from facial_keypoints.paths import output_file, output_folder
     name = f"{run.name}{'-int8' if args.quantize else ''}{suffix or '-savedmodel'}"
     out = Path(args.out) if args.out else Path("exports") / name
@@ -59,7 +59,7 @@ def staging_folder(out):
 def check_parity(kind, quantize, gap, keras_rmse, exported_rmse, test_set, val_set):
     """Print both figures (gap: max |exported - Keras| on test_set; RMSEs on val_set); DataError when the
     export is off by more than its limit."""
-    from facial_keypoints.data import DataError
+    from facial_keypoints.errors import DataError
     loss = exported_rmse - keras_rmse
     print(f"parity on {test_set}: max |{kind} - Keras| = {gap:.5f} px "
           f"(limit {FLOAT_LIMIT_PX} px{', not applied to int8' if quantize else ''})")
@@ -73,33 +73,34 @@ def check_parity(kind, quantize, gap, keras_rmse, exported_rmse, test_set, val_s
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = cli.parser_for(__doc__)
     parser.add_argument("--run", help="run folder (default: the shipped model, models/shipped)")
     parser.add_argument("--format", required=True, choices=["tflite", "onnx", "savedmodel"])
     parser.add_argument("--out", help="file (a folder for savedmodel) to write; default exports/RUN[-int8].EXT")
     parser.add_argument("--quantize", choices=["int8"], help="tflite only: int8 weights (dynamic-range quantization)")
     parser.add_argument("--tta", choices=[*TTAS, "none"],
                         help="test-time augmentation inside the graph (default: the run's recorded one)")
-    parser.add_argument("--data", help="data for the parity check (default: $FKD_DATA, else ./data, else embedded)")
+    cli.add_data_option(parser, help="data for the parity check (default: $FKD_DATA, else ./data, else embedded)")
     parser.add_argument("--faces", type=int, default=256, help="test faces of the float parity check (default 256)")
     parser.add_argument("--overwrite", action="store_true", help="replace an earlier export at the same path")
     args = parser.parse_args()
 
-    from facial_keypoints import export
-    from facial_keypoints.data import SHIPPED_MODEL, DataError
+    from facial_keypoints import deploy
+    from facial_keypoints.data import SHIPPED_MODEL
+    from facial_keypoints.errors import DataError
     run = Path(args.run) if args.run else SHIPPED_MODEL
-    export.check_format(args.format, args.quantize)  # before anything is loaded: one line, status 1
+    deploy.check_format(args.format, args.quantize)  # before anything is loaded: one line, status 1
     if args.faces < 1:
         raise DataError(f"--faces {args.faces}: expected a positive number of faces")
-    out = output_path(args, run, export.FORMATS[args.format][0])
+    out = output_path(args, run, deploy.FORMATS[args.format][0])
 
     import numpy as np
 
     from facial_keypoints.data import find_data_dir, load_test, load_training
     from facial_keypoints.keypoints import COLUMNS
-    from facial_keypoints.predictors import run_split
-    from facial_keypoints.runs import best_tta, load_run, predict_pixels, rmse, scaled_predictor
-    from facial_keypoints.splits import examples, validation_mask
+    from facial_keypoints.metrics import rmse
+    from facial_keypoints.prediction import predict_pixels, run_split, scaled_predictor, validation_faces
+    from facial_keypoints.runs import best_tta, load_run
     model, config = load_run(run)
     if list(config["columns"]) != list(COLUMNS):
         raise DataError(f"{run} predicts {len(config['columns'])} of the 30 columns (one specialist?); "
@@ -109,7 +110,7 @@ def main():
     test_faces = load_test(data)["images"][:args.faces]
     training = load_training(data)
     split = run_split(run)
-    val_faces, val_true = examples(training, validation_mask(training, split), COLUMNS)
+    val_faces, val_true = validation_faces(training, run)
     keras_test, keras_val = np.split(predict_pixels(  # both sets of faces in one call: Keras traces once
         scaled_predictor(model), np.concatenate([test_faces, val_faces[..., 0]]), COLUMNS, tta), [len(test_faces)])
 
@@ -117,10 +118,10 @@ def main():
     kind += " int8" if args.quantize else ""
     with staging_folder(out) as staging:
         unfinished = staging / out.name
-        export.write(export.deploy_model(model, tta), args.format, unfinished, args.quantize)
-        predict = export.runtime(args.format, unfinished)
-        gap = float(abs(export.predict_all(predict, test_faces) - keras_test).max())
-        exported_rmse = rmse(export.predict_all(predict, val_faces), val_true)
+        deploy.write(deploy.deploy_model(model, tta), args.format, unfinished, args.quantize)
+        predict = deploy.runtime(args.format, unfinished)
+        gap = float(abs(deploy.predict_all(predict, test_faces) - keras_test).max())
+        exported_rmse = rmse(deploy.predict_all(predict, val_faces), val_true)
         check_parity(kind, args.quantize, gap, rmse(keras_val, val_true), exported_rmse,
                      f"{len(test_faces)} test faces", f"{split} split ({len(val_faces)} faces)")
         if out.exists():  # --overwrite: the old export moves aside first (a folder cannot be replaced in one step)
@@ -132,5 +133,5 @@ def main():
 
 
 if __name__ == "__main__":
-    from facial_keypoints import cli
-    cli.run(main)
+    from facial_keypoints import errors
+    errors.run(main)

@@ -17,43 +17,12 @@ scale: bounded memory), cropped square, turned gray, resized to the 96x96 the ne
 one batch per photo or frame, and mapped back. --smooth ALPHA: a face's keypoints become ALPHA x this
 frame's + (1 - ALPHA) x the previous frame's (the same face: the nearest box).
 """
-import argparse
-import functools
-import json
 import sys
 from pathlib import Path
 
-import cv2
-import numpy as np
-
-from facial_keypoints.data import SHIPPED_MODEL, DataError
-from facial_keypoints.keypoints import COLUMNS
-
-# The Haar box is a little tighter than the Kaggle crop: widen it by this much around its centre.
-CROP_SCALE = 1.1
-DETECT_SIDE = 1600  # faces are looked for on a copy no larger than this: the cascade's memory grows with pixels
-READ_SIDE = 4096  # a photo larger than this is decoded at 1/2, 1/4 or 1/8 scale
-
-
-@functools.cache
-def cascade():
-    return cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
-
-
-def detect_faces(gray):
-    min_side = max(24, min(gray.shape) // 10)
-    found = cascade().detectMultiScale(gray, 1.1, 5, minSize=(min_side, min_side))
-    return [tuple(int(v) for v in box) for box in found]
-
-
-def find_faces(gray):
-    """Face boxes (x, y, w, h) in gray's pixels, looked for on a copy of at most DETECT_SIDE pixels a side."""
-    scale = min(1.0, DETECT_SIDE / max(gray.shape))
-    if scale == 1.0:
-        return detect_faces(gray)
-    small = cv2.resize(gray, (max(1, round(gray.shape[1] * scale)), max(1, round(gray.shape[0] * scale))),
-                       interpolation=cv2.INTER_AREA)
-    return [tuple(int(round(v / scale)) for v in box) for box in detect_faces(small)]
+from facial_keypoints import cli
+from facial_keypoints.data import SHIPPED_MODEL
+from facial_keypoints.errors import DataError
 
 
 def output_names(inputs, out, kinds=None):
@@ -76,6 +45,7 @@ def kind_of(path):
     """"photo" or "video", by content (OpenCV's readers), or DataError."""
     if not path.is_file():
         raise DataError(f"{path}: not found")
+    import cv2
     if cv2.haveImageReader(str(path)):
         return "photo"
     from facial_keypoints.video import check_video
@@ -83,108 +53,8 @@ def kind_of(path):
     return "video"
 
 
-def longest_side(photo):
-    """The photo's longer side in pixels from its header (Pillow decodes no pixels); 0 if Pillow cannot tell."""
-    from PIL import Image
-    limit, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None  # its decompression-bomb check: nothing is decoded
-    try:
-        with Image.open(photo) as image:
-            return max(image.size)
-    except (OSError, ValueError):
-        return 0
-    finally:
-        Image.MAX_IMAGE_PIXELS = limit
-
-
-def read_photo(photo):
-    """(BGR image, factor): a photo over READ_SIDE pixels a side is decoded at 1/2, 1/4 or 1/8 of its size
-    (factor; a JPEG decodes straight to it), so a huge photo costs little memory."""
-    side = longest_side(photo)
-    factor = next((f for f in (1, 2, 4) if side <= READ_SIDE * f), 8)
-    flags = {1: cv2.IMREAD_COLOR, 2: cv2.IMREAD_REDUCED_COLOR_2, 4: cv2.IMREAD_REDUCED_COLOR_4,
-             8: cv2.IMREAD_REDUCED_COLOR_8}
-    color = cv2.imread(str(photo), flags[factor])
-    if color is None:
-        raise DataError(f"{photo}: not an image OpenCV can read")
-    return color, factor
-
-
-def crop_96(gray, box):
-    """Square crop around a face box, edge-padded where it leaves the photo: (96x96 uint8, x0, y0, side)."""
-    x, y, w, h = box
-    side = int(round(max(w, h) * CROP_SCALE))
-    x0, y0 = int(round(x + w / 2 - side / 2)), int(round(y + h / 2 - side / 2))
-    height, width = gray.shape
-    inside = gray[max(0, y0):min(height, y0 + side), max(0, x0):min(width, x0 + side)]
-    square = np.pad(inside, ((max(0, -y0), max(0, y0 + side - height)), (max(0, -x0), max(0, x0 + side - width))),
-                    mode="edge")  # the part outside the photo: its edge repeated, as np.pad of the whole photo would
-    return cv2.resize(square, (96, 96), interpolation=cv2.INTER_AREA), x0, y0, side
-
-
-def write_png(path, image):
-    if not cv2.imwrite(str(path), image):
-        raise OSError(f"could not write {path}")
-
-
-def keypoints_in(image, predict_scaled, tta):
-    """Face boxes (x, y, w, h) in a BGR or gray image and their keypoints, (n, 30) in its pixels: the faces
-    go through the net in one batch."""
-    from facial_keypoints.runs import predict_pixels
-    gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
-    boxes = find_faces(gray)
-    if not boxes:
-        return [], np.empty((0, len(COLUMNS)))
-    crops = [crop_96(gray, box) for box in boxes]
-    keypoints = predict_pixels(predict_scaled, np.stack([c[0] for c in crops]), COLUMNS, tta)
-    return boxes, np.array([(points + 0.5) * side / 96 - 0.5 + np.tile([x0, y0], 15)  # pixel centres both sides
-                            for points, (_, x0, y0, side) in zip(keypoints, crops)])
-
-
-def draw(color, boxes, keypoints):
-    radius = max(2, min(color.shape[:2]) // 150)
-    for (x, y, w, h), points in zip(boxes, keypoints):
-        cv2.rectangle(color, (x, y), (x + w, y + h), (255, 200, 0), max(1, radius // 2))
-        for px, py in points.reshape(-1, 2):
-            cv2.circle(color, (int(round(px)), int(round(py))), radius, (0, 0, 255), -1)
-
-
-def load_predictor(run):
-    """predict_scaled of a run folder (Keras' predict_on_batch: no per-call input pipeline, for a call per
-    video frame) or of a specialists folder."""
-    from facial_keypoints.predictors import load_full_predictor
-    from facial_keypoints.runs import load_run
-    if (run / "manifest.json").is_file():
-        return load_full_predictor(run)
-    model, config = load_run(run)
-    if list(config["columns"]) != list(COLUMNS):
-        return load_full_predictor(run)  # says what is wrong
-    return model.predict_on_batch
-
-
-def annotate_photo(photo, png, record, run, faces):
-    from facial_keypoints.paths import write_atomic, write_text
-    color, factor = read_photo(photo)
-    boxes, keypoints = faces(color)
-    if not boxes:
-        print(f"{photo}: no face found", file=sys.stderr)
-        return 0
-    found = []
-    for box, points in zip(boxes, keypoints):
-        in_photo = (points + 0.5) * factor - 0.5  # from the reduced decode back to the photo's pixels
-        named = {c[:-2]: [round(float(in_photo[i]), 2), round(float(in_photo[i + 1]), 2)]
-                 for i, c in enumerate(COLUMNS) if c.endswith("_x")}
-        found.append({"box": [v * factor for v in box], "keypoints": named})
-    draw(color, boxes, keypoints)
-    png.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(png, lambda tmp: write_png(tmp, color))
-    write_text(record, json.dumps({"photo": str(photo), "run": str(run), "faces": found}, indent=2) + "\n")
-    scaled = f" (read at 1/{factor} scale)" if factor > 1 else ""
-    print(f"{photo}: {len(found)} face(s){scaled} -> {png}, {record}")
-    return len(found)
-
-
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = cli.parser_for(__doc__)
     parser.add_argument("inputs", nargs="*", metavar="FILE", help="photos (jpg, png, ...) and videos (mp4, avi, ...)")
     parser.add_argument("--camera", type=int, metavar="INDEX", help="live from this camera, in a window")
     parser.add_argument("--smooth", type=float, metavar="ALPHA", help="videos and camera: exponential smoothing "
@@ -198,19 +68,17 @@ def main():
     if args.smooth is not None and not 0 < args.smooth <= 1:
         raise DataError(f"--smooth {args.smooth:g}: expected 0 < ALPHA <= 1 (1: no smoothing)")
 
-    from facial_keypoints import video
+    import cv2  # noqa: F401  (before Keras: the photo readers of kind_of)
+
+    from facial_keypoints import faces, video
     from facial_keypoints.paths import output_folder
+    from facial_keypoints.prediction import load_full_predictor
     from facial_keypoints.runs import best_tta
 
     run = Path(args.run) if args.run else SHIPPED_MODEL
-
-    def faces(image):
-        return keypoints_in(image, predict_scaled, tta)
-
     if args.camera is not None:
         camera = video.open_camera(args.camera)  # before the model loads: a missing camera or display says so at once
-        predict_scaled, tta = load_predictor(run), best_tta(run)
-        return video.live(camera, f"camera {args.camera}", faces, draw, args.smooth)
+        return video.live(camera, f"camera {args.camera}", load_full_predictor(run), best_tta(run), args.smooth)
     out = output_folder(args.out, "--out", make=False)
     inputs = [Path(p) for p in args.inputs]
     kinds = [kind_of(path) for path in inputs]  # every input is checked before the first is worked on
@@ -218,14 +86,14 @@ def main():
     existing = [path for pair in names for path in pair if path.exists()]
     if existing and not args.overwrite:
         raise DataError(f"{existing[0]}: exists already; give --overwrite to replace it, or another --out")
-    predict_scaled, tta = load_predictor(run), best_tta(run)
+    predict_scaled, tta = load_full_predictor(run), best_tta(run)
     written = 0  # photos with a face, and videos (written even where no frame has one: the CSV says so)
     for path, kind, (drawing, record) in zip(inputs, kinds, names):
         if kind == "photo":
-            written += annotate_photo(path, drawing, record, run, faces) > 0
+            written += faces.annotate_photo(path, drawing, record, run, predict_scaled, tta) > 0
             continue
         out.mkdir(parents=True, exist_ok=True)
-        frames, with_faces, rows = video.annotate(path, drawing, record, faces, draw, args.smooth)
+        frames, with_faces, rows = video.annotate(path, drawing, record, predict_scaled, tta, args.smooth)
         written += 1
         print(f"{path}: {frames} frames, {with_faces} with a face, {rows} face(s) -> {drawing}, {record}")
     if written == 0:
@@ -233,5 +101,5 @@ def main():
 
 
 if __name__ == "__main__":
-    from facial_keypoints import cli
-    cli.run(main)
+    from facial_keypoints import errors
+    errors.run(main)

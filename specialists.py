@@ -13,7 +13,6 @@ goes on with the rest.
 Exit status: 0 when done, 1 with one line `error: ...` for a bad argument or bad data (checked before
 the specialists folder is written), 130 when Ctrl-C stopped a specialist (saved as it was).
 """
-import argparse
 import concurrent.futures
 import dataclasses
 import json
@@ -24,17 +23,18 @@ import time
 from pathlib import Path
 
 import nets
-from facial_keypoints.data import SHIPPED_MODEL, DataError, find_data_dir
+from facial_keypoints import cli
+from facial_keypoints.data import SHIPPED_MODEL, find_data_dir
+from facial_keypoints.errors import DataError
+from facial_keypoints.groups import read_manifest
 from facial_keypoints.paths import output_folder
-from facial_keypoints.preflight import check_positive, check_settings
-from facial_keypoints.specialists import read_manifest
-from train import add_speed_options
+from facial_keypoints.preflight import check_settings
 
 PRETRAINED = "pretrained.weights.h5"  # in the specialists folder: the weights every specialist starts from
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = cli.parser_for(__doc__)
     parser.add_argument("--pretrained", nargs="?", const=str(SHIPPED_MODEL), metavar="RUN",
                         help="run folder whose weights start every specialist (all but the output head); "
                              "alone: the shipped model (models/shipped)")
@@ -43,19 +43,19 @@ def parse_args():
     parser.add_argument("--only", help="comma-separated groups to train now (default: all that are not done)")
     parser.add_argument("--epochs-scale", type=float, default=1.0, help="multiply Nouri's epoch counts")
     parser.add_argument("--jobs", type=int, default=1, help="specialists trained at the same time, one process each")
-    parser.add_argument("--data", help="folder with Kaggle's files (default: $FKD_DATA, else ./data, else the embedded faces)")
+    cli.add_data_option(parser)
     parser.add_argument("--out", help="specialists folder (default: runs/<pretrained run>-specialists-<groups>)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--no-ledger", action="store_true", help="do not add the finished specialists to results/runs.csv")
-    add_speed_options(parser)
+    cli.add_ledger_options(parser)
+    cli.add_speed_options(parser)
     return parser, parser.parse_args()
 
 
 def plan_folder(args, parser):
     """The specialists folder and its manifest, nothing written yet; a re-run must ask for the same specialists."""
-    from facial_keypoints.predictors import run_split
+    from facial_keypoints.groups import SPECIALIST_SETTINGS, group_columns
+    from facial_keypoints.prediction import run_split
     from facial_keypoints.runs import read_config
-    from facial_keypoints.specialists import SPECIALIST_SETTINGS, group_columns
 
     if args.pretrained:
         net_name = args.net or read_config(args.pretrained)["net"]
@@ -89,19 +89,21 @@ def plan_folder(args, parser):
     return folder, manifest
 
 
-def check_start(args, manifest, groups):
+def check_start(args, manifest, groups, training, rows):
     """Everything that would stop a specialist early, checked before the folder is written: enough rows
-    for each group, and a pretrained run whose layers fit the net."""
-    import nets as all_nets
+    for each group, and a pretrained run of all 30 columns whose layers fit the net. Returns its model."""
+    from facial_keypoints.keypoints import COLUMNS
     from facial_keypoints.preflight import check_rows
     from facial_keypoints.runs import load_run
     from facial_keypoints.training import copy_all_but_output_layer
 
-    net = all_nets.load(manifest["net"])
-    data_dir = find_data_dir(args.data, quiet=True)
-    check_rows(data_dir, net.RECIPE, [manifest["columns"][group] for group in groups], args.split)
+    net = nets.load(manifest["net"])
+    check_rows(args.data, training, rows, net.RECIPE, [manifest["columns"][group] for group in groups])
     if args.pretrained and groups:
-        pretrained = load_run(args.pretrained)[0]
+        pretrained, config = load_run(args.pretrained)
+        if len(config["columns"]) != len(COLUMNS):
+            raise DataError(f"--pretrained {args.pretrained}: predicts {len(config['columns'])} of the {len(COLUMNS)} "
+                            "columns (a specialist?); specialists start from a net of all 30")
         copy_all_but_output_layer(pretrained, net.build(len(manifest["columns"][groups[0]])))
         return pretrained
 
@@ -118,32 +120,27 @@ def start_folder(folder, manifest, pretrained=None):
         write_atomic(folder / PRETRAINED, pretrained.save_weights)
 
 
-def train_here(args, folder, manifest, groups):
+def train_here(args, folder, manifest, groups, training, rows):
     """Train the groups one after the other in this process."""
     import keras
 
-    from facial_keypoints.checkpoints import has_checkpoint
-    from facial_keypoints.data import load_training
-    from facial_keypoints.runs import read_config
-    from facial_keypoints.specialists import default_epochs
+    from facial_keypoints.groups import default_epochs
+    from facial_keypoints.recipe import RunSpec
+    from facial_keypoints.runs import has_checkpoint, read_config
     from facial_keypoints.splits import has_columns
     from facial_keypoints.training import train
 
     net = nets.load(manifest["net"])
-    pretrained = None
-    if args.pretrained:
-        pretrained = net.build(len(read_config(args.pretrained)["columns"]))
-        pretrained.load_weights(folder / PRETRAINED)
-    keypoints = load_training(find_data_dir(args.data))["keypoints"]
+    pretrained = str(folder / PRETRAINED) if args.pretrained else None
     for group in groups:
         columns = manifest["columns"][group]
-        rows = int(has_columns(keypoints, columns).sum())
-        epochs = default_epochs(rows, pretrained is not None, args.epochs_scale)
+        count = int(has_columns(training["keypoints"], columns).sum())
+        epochs = default_epochs(count, pretrained is not None, args.epochs_scale)
         recipe = dataclasses.replace(net.RECIPE, epochs=epochs, patience=200)
-        print(f"{group}: {len(columns)} columns, {rows} rows, up to {epochs} epochs", flush=True)
-        run_dir = train(net, find_data_dir(args.data), folder, recipe, seed=args.seed, columns=columns, name=group,
-                        pretrained=pretrained, resume=has_checkpoint(folder / group), pipeline=args.pipeline,
-                        split=args.split)
+        print(f"{group}: {len(columns)} columns, {count} rows, up to {epochs} epochs", flush=True)
+        spec = RunSpec(net=manifest["net"], recipe=recipe, data=str(Path(args.data).resolve()), seed=args.seed,
+                       columns=tuple(columns), pipeline=args.pipeline, split=args.split, pretrained=pretrained)
+        run_dir = train(spec, folder, name=group, resume=has_checkpoint(folder / group), training=training, rows=rows)
         keras.backend.clear_session()
         if read_config(run_dir)["interrupted"]:
             print(f"Ctrl-C: stopped after {group} (saved as it was); re-run to train the others", file=sys.stderr)
@@ -163,17 +160,14 @@ def train_in_processes(args, groups):
         raise DataError(f"specialists {', '.join(failed)} failed (see above); the others are saved, re-run to retry")
 
 
-def report(args, folder, manifest):
+def report(args, folder, manifest, training):
     """Validation RMSE per keypoint of the aggregated specialists, beside the single net they started from."""
-    from facial_keypoints.data import load_training
     from facial_keypoints.keypoints import COLUMNS
-    from facial_keypoints.predictors import load_predictor
+    from facial_keypoints.metrics import keypoint_rmse_rows
     from facial_keypoints.paths import write_csv, write_text
-    from facial_keypoints.runs import keypoint_rmse_rows, predict_pixels
-    from facial_keypoints.splits import examples, validation_mask
+    from facial_keypoints.prediction import load_predictor, predict_pixels, validation_faces
 
-    training = load_training(find_data_dir(args.data))
-    images, keypoints = examples(training, validation_mask(training, args.split), COLUMNS)
+    images, keypoints = validation_faces(training, folder)
     scores = {"specialists": keypoint_rmse_rows(predict_pixels(load_predictor(folder)[0], images, COLUMNS), keypoints, COLUMNS)}
     if args.pretrained:
         scores["single net"] = keypoint_rmse_rows(predict_pixels(load_predictor(args.pretrained)[0], images, COLUMNS),
@@ -189,7 +183,7 @@ def report(args, folder, manifest):
         print("| " + " | ".join(row) + " |")
 
 
-def record(args, folder, manifest):
+def record_specialists(args, folder, manifest):
     """The ledger's row of the finished specialists: their score together, epochs and training seconds added up."""
     from facial_keypoints.ledger import append, ledger_path
     from facial_keypoints.runs import read_config
@@ -198,7 +192,7 @@ def record(args, folder, manifest):
     score = json.loads((folder / "scores.json").read_text())["val_rmse_px"]["specialists"]
     seconds, epochs = sum(c["seconds"] for c in configs), sum(c["epochs_run"] for c in configs)
     name = f"{manifest['net']} specialists" + ("" if args.pretrained else " from scratch")
-    append(ledger_path(args.no_ledger), net=name + ("" if args.groups == "nouri6" else f" ({args.groups})"),
+    append(ledger_path(args.no_ledger, args.record), net=name + ("" if args.groups == "nouri6" else f" ({args.groups})"),
            epochs=epochs, recipe_epochs=sum(c["recipe"]["epochs"] for c in configs), split=manifest["split"],
            val_rmse_px=score, ensemble_of=len(configs), rows=max(c["train_rows"] for c in configs),
            wall_s=round(seconds, 1), s_per_epoch=round(seconds / epochs, 2))
@@ -206,7 +200,7 @@ def record(args, folder, manifest):
 
 def main():
     parser, args = parse_args()
-    check_positive(parser, jobs=args.jobs, devices=args.devices)
+    cli.check_positive(parser, jobs=args.jobs, devices=args.devices)
     if not 0 < args.epochs_scale < float("inf"):
         parser.error(f"--epochs-scale: expected a positive number, got {args.epochs_scale}")
     folder, manifest = plan_folder(args, parser)
@@ -223,7 +217,13 @@ def main():
             use_devices(args.devices)
     except ValueError as error:
         parser.error(str(error))
-    pretrained = check_start(args, manifest, todo)
+    from facial_keypoints.data import load_training
+    from facial_keypoints.splits import select_rows
+
+    args.data = str(find_data_dir(args.data))  # found once: every specialist and the report use it
+    training = load_training(args.data)
+    rows = select_rows(training, args.split)
+    pretrained = check_start(args, manifest, todo, training, rows)
     start_folder(folder, manifest, pretrained)
     for group in sorted(set(wanted) - set(todo), key=wanted.index):
         print(f"{group}: done already ({folder / group})")
@@ -231,14 +231,14 @@ def main():
     if args.jobs > 1 and len(todo) > 1:
         train_in_processes(args, todo)
     elif todo:
-        train_here(args, folder, manifest, todo)
+        train_here(args, folder, manifest, todo, training, rows)
     print(f"trained {len(todo)} specialists in {time.perf_counter() - started:.0f} s")
     if not args.only:
-        report(args, folder, manifest)
+        report(args, folder, manifest, training)
         if todo:  # a folder that was finished already is not recorded again
-            record(args, folder, manifest)
+            record_specialists(args, folder, manifest)
 
 
 if __name__ == "__main__":
-    from facial_keypoints import cli
-    cli.run(main)
+    from facial_keypoints import errors
+    errors.run(main)

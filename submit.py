@@ -7,21 +7,20 @@
     python submit.py --average a.csv b.csv [--weights 2 1]  # blend submissions (checked against IdLookupTable.csv)
     python submit.py --score sub.csv --solution answers.csv [--lookup IdLookupTable.csv]
 """
-import argparse
 from pathlib import Path
 
+from facial_keypoints import cli
 from facial_keypoints.data import SHIPPED_MODEL, find_data_dir, load_test
-from facial_keypoints.tables import load_lookup
 from facial_keypoints.keypoints import COLUMNS, TTAS
 from facial_keypoints.paths import output_file
+from facial_keypoints.tables import load_lookup
 
 
 def from_runs(args):
     """One run's predictions, or the mean of several runs' (an ensemble), each with the chosen TTA."""
     import numpy as np
 
-    from facial_keypoints.predictors import load_full_predictor
-    from facial_keypoints.runs import predict_pixels
+    from facial_keypoints.prediction import load_full_predictor, predict_pixels
     from facial_keypoints.submission import lookup_locations, write_submission
 
     run_dirs = [args.run] if args.run else args.runs
@@ -60,7 +59,7 @@ def scored(args):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = cli.parser_for(__doc__)
     task = parser.add_mutually_exclusive_group()
     task.add_argument("--run", help="a run folder (train.py) or a specialists folder (specialists.py); "
                                     "default: the shipped model (models/shipped) with the TTA it records")
@@ -73,7 +72,8 @@ def main():
     parser.add_argument("--solution", help="RowId,Location answers, or with --lookup a training-format CSV")
     parser.add_argument("--lookup", help="the IdLookupTable.csv that --average inputs must match (default: the data "
                                          "folder's), or that goes with a training-format --solution")
-    parser.add_argument("--data", help="folder with test.csv/.zip and IdLookupTable.csv (default: $FKD_DATA, else ./data, else the embedded faces)")
+    cli.add_data_option(parser, help="folder with test.csv/.zip and IdLookupTable.csv (default: $FKD_DATA, else ./data, "
+                                     "else the embedded faces)")
     parser.add_argument("--out", help="where to write the submission CSV")
     args = parser.parse_args()
     weights = args.weights
@@ -95,5 +95,5 @@ def main():
 
 
 if __name__ == "__main__":
-    from facial_keypoints import cli
-    cli.run(main)
+    from facial_keypoints import errors
+    errors.run(main)

@@ -11,20 +11,18 @@
     python train.py --net net16 --split clips --exclude results/audit.csv   # leave suspicious labels out
     KERAS_BACKEND=jax python train.py --net net12 --devices 4   # data-parallel over 4 accelerators
 
+A finished run is added to your own ledger, runs/ledger.csv (or $FKD_LEDGER); --record adds it to the
+project's results/runs.csv instead (maintainers), --no-ledger to none.
+
 Exit status: 0 when the run finished, 1 with one line `error: ...` for a bad argument or bad data,
 130 when Ctrl-C stopped the run (the run folder is still written, with the best weights so far).
 """
-import argparse
 import dataclasses
 import sys
 from pathlib import Path
 
 import nets
-from facial_keypoints.data import find_data_dir
-from facial_keypoints.keypoints import COLUMNS
-from facial_keypoints.paths import output_folder
-from facial_keypoints.preflight import check_positive, check_rows, check_settings, remove_failed_start
-from facial_keypoints.tables import DataError, load_row_numbers
+from facial_keypoints import cli
 
 
 def list_nets():
@@ -35,27 +33,19 @@ def list_nets():
                      else f"{r.optimizer} decay {r.weight_decay:g}")
         print(f"{name:6} {net.build().count_params():>10,} params  epochs {r.epochs:>5}  flip {'yes' if r.flip else 'no ':3}  "
               f"lr {r.learning_rate[0]:g}->{r.learning_rate[1]:g}  {optimizer}  patience {r.patience or '-'}  "
-              f"rows {'all' if r.all_rows else 'complete'}  augment {'yes' if r.augments() else 'no'}")
+              f"rows {'all' if r.all_rows else 'complete'}  augment {'yes' if r.augments() else 'no'}"
+              f"{f'  ema {r.ema:g}' if r.ema else ''}")
         print(f"       {net.__doc__.strip()}")
     for name, note in nets.NOT_A_NET.items():
         print(f"{name:6} {note}")
 
 
-def add_speed_options(parser):
-    parser.add_argument("--pipeline", choices=["fast", "plain"], default="fast",
-                        help="fast: data on the device, augmentation in the compiled step; plain: NumPy flip batches")
-    parser.add_argument("--devices", type=int, default=1, help="train data-parallel over this many accelerators (JAX)")
-    parser.add_argument("--split", choices=["rows", "clips"],
-                        help="validation: random rows (the study; the default) or whole groups of near-identical "
-                             "frames (honest); specialists default to their pretrained run's")
-
-
-def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def parse_args():
+    parser = cli.parser_for(__doc__)
     parser.add_argument("--net", help="which nets/NAME.py to train, e.g. net6")
     parser.add_argument("--list", action="store_true", help="list the nets and exit")
     parser.add_argument("--epochs", type=int, help="override the recipe's epochs (schedules span these)")
-    parser.add_argument("--data", help="folder with Kaggle's files (default: $FKD_DATA, else ./data, else the embedded faces)")
+    cli.add_data_option(parser)
     parser.add_argument("--out", default="runs", help="where run folders go (default: runs)")
     parser.add_argument("--seed", type=int, help="seed for weights, shuffling and flips (default: 0)")
     parser.add_argument("--checkpoint-every", type=int, default=25, metavar="N", help="epochs between checkpoints")
@@ -69,10 +59,15 @@ def main():
     parser.add_argument("--exclude", metavar="FILE",
                         help="a CSV with a column `row` (training.csv's row numbers, from 1; bench/audit.py writes "
                              "one): those rows are left out of training (validation rows stay)")
-    parser.add_argument("--no-ledger", action="store_true", help="do not add the finished run to results/runs.csv")
-    add_speed_options(parser)
+    cli.add_ledger_options(parser)
+    cli.add_speed_options(parser)
     args = parser.parse_args()
-    check_positive(parser, epochs=args.epochs, checkpoint_every=args.checkpoint_every, devices=args.devices)
+    cli.check_positive(parser, epochs=args.epochs, checkpoint_every=args.checkpoint_every, devices=args.devices)
+    return parser, args
+
+
+def main():
+    parser, args = parse_args()
     if args.devices > 1:
         from facial_keypoints.fast import use_devices
         try:
@@ -93,6 +88,15 @@ def main():
         net = nets.load(args.net)
     except ValueError as error:
         parser.error(str(error))
+
+    from facial_keypoints.data import find_data_dir, load_training
+    from facial_keypoints.errors import DataError
+    from facial_keypoints.keypoints import COLUMNS
+    from facial_keypoints.paths import output_folder
+    from facial_keypoints.preflight import check_rows, check_settings, remove_failed_start
+    from facial_keypoints.recipe import RunSpec
+    from facial_keypoints.splits import select_rows
+    from facial_keypoints.tables import load_row_numbers
     recipe = net.RECIPE if args.epochs is None else dataclasses.replace(net.RECIPE, epochs=args.epochs)
     if args.impute != "none":
         recipe = dataclasses.replace(recipe, all_rows=True, impute=args.impute)
@@ -100,49 +104,52 @@ def main():
         check_settings(recipe, COLUMNS, args.pipeline)
     except ValueError as error:
         parser.error(str(error))
+    teachers = []
     for teacher in args.teacher or ():
-        from facial_keypoints.teachers import check_teacher  # here: it loads Keras, which --help need not wait for
+        from facial_keypoints.teachers import check_teacher, read_teacher
         try:
             check_teacher(teacher, args.split or "rows")
         except DataError as error:
             parser.error(str(error))
+        teachers.append(read_teacher(teacher))
     exclude = load_row_numbers(args.exclude) if args.exclude else ()
-
-    from facial_keypoints.training import train, unused_name
 
     out = output_folder(args.out, "--out", make=False)
     data_dir = find_data_dir(args.data)
-    check_rows(data_dir, recipe, split=args.split or "rows", exclude=exclude)
+    spec = RunSpec(net=args.net, recipe=recipe, data=str(Path(data_dir).resolve()), seed=args.seed or 0,
+                   pipeline=args.pipeline, split=args.split or "rows", teachers=tuple(teachers), exclude=tuple(exclude))
+    training = load_training(data_dir)
+    rows = select_rows(training, spec.split, spec.exclude)  # once: checked here, used by train()
+    check_rows(data_dir, training, rows, recipe)
+
+    from facial_keypoints.training import train, unused_name
     name = unused_name(out, args.net)
     try:
-        run_dir = train(net, data_dir, out, recipe, seed=args.seed or 0, checkpoint_every=args.checkpoint_every,
-                        pipeline=args.pipeline, split=args.split or "rows", name=name, teachers=args.teacher or (),
-                        exclude=exclude)
+        run_dir = train(spec, out, name=name, checkpoint_every=args.checkpoint_every, training=training, rows=rows)
     except BaseException:
         remove_failed_start(out / name)
         raise
-    record(run_dir, args)
+    say_and_record(run_dir, args)
 
 
 def resume(args):
     """Start the unfinished run again as it was started (net, recipe, seed, data), from its checkpoint."""
+    import dataclasses as dc
+
     from facial_keypoints.checkpoints import read_state
-    from facial_keypoints.recipe import Recipe
+    from facial_keypoints.recipe import RunSpec
     from facial_keypoints.training import train
 
     run_dir = Path(args.resume)
-    state = read_state(run_dir)
-    teachers = [teacher["path"] for teacher in state.get("teachers") or ()]
-    run_dir = train(nets.load(state["net"]), args.data or state["data"], run_dir.parent, Recipe(**state["recipe"]),
-                    seed=state["seed"], columns=state["columns"], train_rows=state["train_rows"], name=run_dir.name,
-                    checkpoint_every=args.checkpoint_every, resume=True, pipeline=state.get("pipeline", "fast"),
-                    split=state.get("split", "rows"), teachers=teachers,
-                    exclude=state.get("exclude", ()))
-    record(run_dir, args)
+    spec = RunSpec.from_record(read_state(run_dir))
+    if args.data:
+        spec = dc.replace(spec, data=args.data)
+    run_dir = train(spec, run_dir.parent, name=run_dir.name, checkpoint_every=args.checkpoint_every, resume=True)
+    say_and_record(run_dir, args)
 
 
-def record(run_dir, args):
-    """Say what was written, and add the run to the ledger (results/runs.csv) unless it was interrupted."""
+def say_and_record(run_dir, args):
+    """Say what was written, and add the run to a ledger (ledger.ledger_path) unless it was interrupted."""
     from facial_keypoints.ledger import append_run, ledger_path
     from facial_keypoints.runs import read_config
 
@@ -153,9 +160,9 @@ def record(run_dir, args):
         print(f"interrupted by Ctrl-C after epoch {config['epochs_run']}: {run_dir} holds the best weights so far "
               "(exit status 130)", file=sys.stderr)
         sys.exit(130)
-    append_run(ledger_path(args.no_ledger), config)
+    append_run(ledger_path(args.no_ledger, args.record), config)
 
 
 if __name__ == "__main__":
-    from facial_keypoints import cli
-    cli.run(main)
+    from facial_keypoints import errors
+    errors.run(main)

@@ -121,8 +121,9 @@ def main():
 
     from facial_keypoints.data import SHIPPED_MODEL, find_data_dir, load_training
     from facial_keypoints.keypoints import COLUMNS
-    from facial_keypoints.predictors import load_full_predictor
-    from facial_keypoints.runs import best_tta, predict_pixels
+    from facial_keypoints.prediction import load_full_predictor
+    from facial_keypoints.runs import best_tta
+    from facial_keypoints.prediction import predict_pixels
     from facial_keypoints.splits import validation_mask
 
     training = load_training(find_data_dir(args.data))
@@ -147,5 +148,5 @@ def main():
 
 
 if __name__ == "__main__":
-    from facial_keypoints import cli
-    cli.run(main)
+    from facial_keypoints import errors
+    errors.run(main)

@@ -29,7 +29,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow is impor
 
 from bench.peer_models import PEER_PACKAGES, Dlib, MediaPipe, megabytes, run_peer  # noqa: E402
 from bench.peers import pin_to_one_core  # noqa: E402
-from facial_keypoints.data import DataError  # noqa: E402
+from facial_keypoints.errors import DataError  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs" / "deploy.md"
@@ -74,8 +74,9 @@ def put_in_docs(block, path=DOCS):
 def our_rows(model, run, faces, true, count, notes, label=""):
     """(name, TTA, val RMSE, ms batch 1, ms batch 64, MB) of the run in Keras and in each exported format,
     with its recorded TTA and without; names start with label."""
-    from facial_keypoints import export
-    from facial_keypoints.runs import best_tta, rmse
+    from facial_keypoints import deploy as export
+    from facial_keypoints.runs import best_tta
+    from facial_keypoints.metrics import rmse
     rows = []
     for tta in dict.fromkeys([best_tta(run), None]):
         deploy = export.deploy_model(model, tta)
@@ -134,8 +135,8 @@ def main():
 
     from facial_keypoints.data import SHIPPED_MODEL, find_data_dir, load_training
     from facial_keypoints.keypoints import COLUMNS
-    from facial_keypoints.progress import hardware
-    from facial_keypoints.predictors import run_split
+    from facial_keypoints.provenance import hardware
+    from facial_keypoints.prediction import run_split
     from facial_keypoints.runs import load_run
     from facial_keypoints.splits import examples, validation_mask
     runs = [Path(run) for run in args.run or [SHIPPED_MODEL]]
@@ -170,5 +171,5 @@ def main():
 
 
 if __name__ == "__main__":
-    from facial_keypoints import cli
-    cli.run(main)
+    from facial_keypoints import errors
+    errors.run(main)

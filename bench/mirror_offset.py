@@ -16,8 +16,9 @@ import numpy as np  # noqa: E402
 
 from facial_keypoints.data import find_data_dir, load_training  # noqa: E402
 from facial_keypoints.keypoints import COLUMNS, flip_images, flip_targets, scale, unscale  # noqa: E402
-from facial_keypoints.predictors import load_full_predictor, validation_faces  # noqa: E402
-from facial_keypoints.runs import predict_pixels, rmse  # noqa: E402
+from facial_keypoints.prediction import load_full_predictor, validation_faces  # noqa: E402
+from facial_keypoints.prediction import predict_pixels
+from facial_keypoints.metrics import rmse  # noqa: E402
 
 
 def main():

@@ -22,11 +22,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 
 from bench.peer_models import PEER_PACKAGES, REQUIREMENTS, Dlib, MediaPipe, calibrate, fit_calibration, run_peer, to_kaggle  # noqa: E402,E501
-from facial_keypoints.data import DataError, find_data_dir, load_test, load_training  # noqa: E402
+from facial_keypoints.errors import DataError
+from facial_keypoints.data import find_data_dir, load_test, load_training  # noqa: E402
 from facial_keypoints.keypoints import COLUMNS  # noqa: E402
 from facial_keypoints.paths import output_file  # noqa: E402
-from facial_keypoints.progress import commit  # noqa: E402
-from facial_keypoints.runs import rmse  # noqa: E402
+from facial_keypoints.provenance import commit  # noqa: E402
+from facial_keypoints.metrics import rmse  # noqa: E402
 from facial_keypoints.splits import validation_mask  # noqa: E402
 from facial_keypoints.teachers import LABELS_SUFFIX, write_labels  # noqa: E402
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from facial_keypoints.keypoints import IMAGE_SIZE, KEYPOINTS
-from facial_keypoints.runs import rmse
+from facial_keypoints.metrics import rmse
 
 PEER_PACKAGES = ("dlib", "face_recognition_models", "mediapipe", "attr")  # attr: from attrs, which mediapipe imports
 REQUIREMENTS = Path(__file__).resolve().parents[1] / "requirements-peers.txt"
@@ -34,14 +34,14 @@ IBUG68 = {
     "mouth_center_top_lip": (51,),
     "mouth_center_bottom_lip": (57,),
 }
-# MediaPipe Face Mesh (468 points; 478 with refine_landmarks, the 10 iris points unused), from the mesh
-# topology in mediapipe.solutions.face_mesh_connections, whose LEFT is also the subject's left:
-# eye contours = FACEMESH_LEFT_EYE / FACEMESH_RIGHT_EYE (16 points each; corners 362/263 and 133/33);
-# eyebrows = FACEMESH_*_EYEBROW, an upper line (336 296 334 293 300 / 107 66 105 63 70, inner to outer)
-# and a lower one (285 295 282 283 276 / 55 65 52 53 46): iBUG's brow ends sit between them, so
-# each end is the mean of the upper and lower end; nose tip 1 (pronasale); outer lip contour
-# (FACEMESH_LIPS): corners 291 / 61, upper-lip top centre 0, lower-lip bottom centre 17.
-# Checked on the training split: `bench/peers.py --nearest` lists, per point, the single landmarks that fit best.
+# MediaPipe Face Mesh (468 points; 478 with refine_landmarks, the 10 iris points unused), from the mesh topology
+# in mediapipe.solutions.face_mesh_connections, whose LEFT is also the subject's left: eye contours =
+# FACEMESH_LEFT_EYE / FACEMESH_RIGHT_EYE (16 points each; corners 362/263 and 133/33); eyebrows =
+# FACEMESH_*_EYEBROW, an upper line (336 296 334 293 300 / 107 66 105 63 70, inner to outer) and a lower one
+# (285 295 282 283 276 / 55 65 52 53 46): iBUG's brow ends sit between them, so each end is the mean of the upper
+# and lower end; nose tip 1 (pronasale); outer lip contour (FACEMESH_LIPS): corners 291 / 61, upper-lip top
+# centre 0, lower-lip bottom centre 17. Checked on the training split: `bench/peers.py --nearest` lists, per
+# point, the single landmarks that fit best.
 MESH_LEFT_EYE = (263, 249, 390, 373, 374, 380, 381, 382, 362, 398, 384, 385, 386, 387, 388, 466)
 MESH_RIGHT_EYE = (33, 7, 163, 144, 145, 153, 154, 155, 133, 173, 157, 158, 159, 160, 161, 246)
 MESH468 = {
@@ -128,8 +128,7 @@ class Dlib:
     """dlib's 68-point shape predictor on a fixed square box: side and centre (48, 48 + dy) in crop pixels."""
     name = "dlib 68-point (shape predictor, fixed box)"
     mapping = IBUG68
-    grid = [dict(side=side, dy=dy, scale=scale) for side in (64, 72, 80, 88) for dy in (0, 4, 8, 12)
-            for scale in (1, 2, 4)]
+    grid = [dict(side=s, dy=dy, scale=k) for s in (64, 72, 80, 88) for dy in (0, 4, 8, 12) for k in (1, 2, 4)]
     chosen = dict(side=80, dy=0, scale=4)  # what bench/peers.py's search chose on the clips split (docs/peers.md)
 
     def __init__(self):
@@ -158,8 +157,7 @@ class MediaPipe:
     """MediaPipe Face Mesh (static images) on the crop upscaled by `scale` and padded by `pad` x its side."""
     name = "MediaPipe Face Mesh"
     mapping = MESH468
-    grid = [dict(scale=scale, pad=pad, refine=refine) for scale in (2, 3, 4) for pad in (0.0, 0.25, 0.5)
-            for refine in (False, True)]
+    grid = [dict(scale=k, pad=pad, refine=r) for k in (2, 3, 4) for pad in (0.0, 0.25, 0.5) for r in (False, True)]
     chosen = dict(scale=3, pad=0.25, refine=True)  # what bench/peers.py's search chose (docs/peers.md)
 
     def __init__(self):
@@ -167,9 +165,8 @@ class MediaPipe:
         from mediapipe.python import solution_base
 
         class FaceMesh(mediapipe.solutions.face_mesh.FaceMesh):
-            """FaceMesh with its confidence thresholds (0.5 each) really set: mediapipe 0.10.21's own setter reads
-            FieldDescriptor.label, which protobuf >= 6 no longer has, and None clears a threshold to 0.0 (then
-            every photo has 5 faces, noise included). Here mediapipe clears each field, then this sets it."""
+            """FaceMesh with its thresholds (0.5) set: mediapipe's setter reads FieldDescriptor.label, gone in protobuf
+            6; its None clears them to 0.0 (5 faces on noise). Here mediapipe clears each field, then this sets it."""
 
             def _modify_calculator_options(self, config, params):
                 super()._modify_calculator_options(config, dict.fromkeys(params))
@@ -178,12 +175,12 @@ class MediaPipe:
                     node = next(n for n in config.node if n.name == name)
                     options_type = solution_base.CALCULATOR_TO_OPTIONS[node.calculator]
                     packed = [e for e in node.node_options if e.type_url.endswith(options_type.DESCRIPTOR.full_name)]
-                    if packed:
-                        options = options_type.FromString(packed[0].value)
-                        setattr(options, field, value)
-                        packed[0].value = options.SerializeToString()
-                    else:
+                    if not packed:
                         setattr(node.options.Extensions[options_type.ext], field, value)
+                        continue
+                    options = options_type.FromString(packed[0].value)
+                    setattr(options, field, value)
+                    packed[0].value = options.SerializeToString()
 
         self.FaceMesh = FaceMesh
         self.modules = Path(mediapipe.__file__).parent / "modules"

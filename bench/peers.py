@@ -40,9 +40,10 @@ import numpy as np  # noqa: E402
 from bench.peer_models import (PEER_PACKAGES, REQUIREMENTS, Dlib, MediaPipe, calibrate, fit_calibration,  # noqa: E402
                                megabytes, nearest_landmarks, run_peer, search, to_kaggle)
 from facial_keypoints.keypoints import COLUMNS, KEYPOINTS  # noqa: E402
+from facial_keypoints.cli import add_ledger_options  # noqa: E402
 from facial_keypoints.ledger import append, ledger_path  # noqa: E402
-from facial_keypoints.progress import cpu_model  # noqa: E402
-from facial_keypoints.runs import rmse  # noqa: E402
+from facial_keypoints.provenance import cpu_model  # noqa: E402
+from facial_keypoints.metrics import rmse  # noqa: E402
 
 
 def keypoint_rmse(predicted, true):
@@ -70,8 +71,9 @@ def pin_to_one_core(core):
 
 def score_ours(run_dir, val_images, val_true):
     """(predicted, CPU seconds per face, tta, split) of a run folder with its recorded TTA."""
-    from facial_keypoints.predictors import load_full_predictor, run_split
-    from facial_keypoints.runs import best_tta, predict_pixels
+    from facial_keypoints.prediction import load_full_predictor, run_split
+    from facial_keypoints.runs import best_tta
+    from facial_keypoints.prediction import predict_pixels
     predict_scaled = load_full_predictor(run_dir)
     tta = best_tta(run_dir)
     predict_pixels(predict_scaled, val_images[:8], COLUMNS, tta)  # warm-up: tracing, compilation
@@ -109,7 +111,7 @@ def main():
                         help="also list, per Kaggle point, the peers' landmarks that fit it best (training faces)")
     parser.add_argument("--ensemble", nargs="+", default=[], metavar="RUN",
                         help="also score the average of these runs' predictions (each with its recorded TTA)")
-    parser.add_argument("--no-ledger", action="store_true", help="do not add the scores to results/runs.csv")
+    add_ledger_options(parser)
     args = parser.parse_args()
 
     missing = [name for name in PEER_PACKAGES if importlib.util.find_spec(name) is None]
@@ -213,9 +215,9 @@ def main():
         print(f"| {name} | " + " | ".join(f"{scores[k]:.2f}" for scores in per_point) + " |")
     for note in notes:
         print(f"\nnote: {note}")
-    record(ledger_path(args.no_ledger), scored, val_true, f"{cpu_model()}, 1 core (pinned)")
+    record(ledger_path(args.no_ledger, args.record), scored, val_true, f"{cpu_model()}, 1 core (pinned)")
 
 
 if __name__ == "__main__":
-    from facial_keypoints import cli
-    cli.run(main)
+    from facial_keypoints import errors
+    errors.run(main)

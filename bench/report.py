@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.published import PUBLISHED  # noqa: E402
-from facial_keypoints.data import DataError  # noqa: E402
+from facial_keypoints.errors import DataError  # noqa: E402
 from facial_keypoints.ledger import read  # noqa: E402
 from facial_keypoints.paths import write_atomic  # noqa: E402
 
@@ -246,5 +246,5 @@ def main():
 
 
 if __name__ == "__main__":
-    from facial_keypoints import cli
-    cli.run(main)
+    from facial_keypoints import errors
+    errors.run(main)

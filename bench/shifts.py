@@ -19,8 +19,9 @@ import numpy as np  # noqa: E402
 
 from facial_keypoints.data import find_data_dir, load_training  # noqa: E402
 from facial_keypoints.keypoints import COLUMNS, TTAS, shift_images  # noqa: E402
-from facial_keypoints.predictors import load_full_predictor, validation_faces  # noqa: E402
-from facial_keypoints.runs import predict_pixels, rmse  # noqa: E402
+from facial_keypoints.prediction import load_full_predictor, validation_faces  # noqa: E402
+from facial_keypoints.prediction import predict_pixels
+from facial_keypoints.metrics import rmse  # noqa: E402
 
 MOVES = ((1, 0), (-1, 0), (0, 1), (0, -1), (2, 0), (4, 0))
 
@@ -48,5 +49,5 @@ def main():
 
 
 if __name__ == "__main__":
-    from facial_keypoints import cli
-    cli.run(main)
+    from facial_keypoints import errors
+    errors.run(main)

@@ -15,8 +15,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from facial_keypoints.data import EMBEDDED, FAST_MODEL, SHIPPED_MODEL, DataError, find_data_dir  # noqa: E402
-from facial_keypoints.evaluate import validation_rmse  # noqa: E402
+from facial_keypoints.data import EMBEDDED, FAST_MODEL, SHIPPED_MODEL, find_data_dir  # noqa: E402
+
+from facial_keypoints.errors import DataError
+from facial_keypoints.prediction import validation_rmse  # noqa: E402
 from facial_keypoints.keypoints import TTAS  # noqa: E402
 from facial_keypoints.paths import write_text  # noqa: E402
 from facial_keypoints.runs import load_run, read_config, save_inference_model  # noqa: E402
@@ -67,5 +69,5 @@ def main():
 
 
 if __name__ == "__main__":
-    from facial_keypoints import cli
-    cli.run(main)
+    from facial_keypoints import errors
+    errors.run(main)

@@ -23,7 +23,7 @@ from facial_keypoints.data import find_data_dir, load_training  # noqa: E402
 from facial_keypoints.keypoints import COLUMNS, scale  # noqa: E402
 from facial_keypoints.splits import examples, split_rows  # noqa: E402
 from facial_keypoints.fast import use_devices  # noqa: E402
-from facial_keypoints.progress import hardware  # noqa: E402
+from facial_keypoints.provenance import hardware  # noqa: E402
 from facial_keypoints.training import fit  # noqa: E402
 
 

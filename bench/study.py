@@ -1,102 +1,192 @@
-"""Train the study's nets with their recipes, add each finished run to the ledger, and print a table
-beside the published numbers (bench/report.py puts the ledger's rows into docs/study.md).
+"""The study's nets at their full recipes, run so that they outlive interruptions: each net's run folder
+stays in --out (default $FKD_RUNS/study, else ~/.cache/facial-keypoints/runs/study: outside any work tree),
+checkpointed every --checkpoint-every epochs; run again, the same command resumes an unfinished run from
+its checkpoint and skips a net whose full recipe is finished there.
 
-    python bench/study.py                      # full recipes: for a GPU (KERAS_BACKEND=jax there)
-    python bench/study.py --budget-minutes 90  # full recipes, in order, of the nets whose estimate fits
-    python bench/study.py --epochs 10          # REDUCED: every net for 10 epochs (a CPU look)
-    python bench/study.py --nets net1,net2 --data DIR --out runs/bench [--no-ledger]
+    taskset -c 1 python -m bench.study                  # every net of the study, in order, one pinned core
+    python -m bench.study --plan                        # what is done, what is left, and the hours it needs here
+    python -m bench.study --nets net6,net7 --record     # maintainers: rows into results/runs.csv
+    python -m bench.study --epochs 10 --out runs/look   # REDUCED: every net for 10 epochs (a CPU look)
+    python -m bench.study --speed                       # the levers that cut the study's time, side by side
+    KERAS_BACKEND=jax python -m bench.study             # on a GPU
 
---budget-minutes M: before each net, its time is estimated from the ledger's s/epoch for that net on
-this hardware and backend, else from a 2-epoch probe (not recorded; its time counts against M); a net
-whose estimate does not fit what is left is skipped, with the reason, and the next one is tried. Early
-stopping can end a net sooner than its estimate.
-
-Validation RMSE is measured on the same 20% of complete rows for every net (training.validation_mask).
+--plan estimates each net from the ledgers' s/epoch of that net on this hardware and backend, else from a
+2-epoch probe (not recorded); early stopping (net7, net9, net10, net11: patience 200) can end a net sooner.
+--speed times a few epochs of each net with each lever (fp32 against mixed bfloat16, the fast pipeline
+against the plain one), one after the other in this process, on whatever cores it may use.
 """
-import argparse
 import csv
 import dataclasses
-import json
+import os
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from facial_keypoints import cli
 
-import keras  # noqa: E402
-
-import nets  # noqa: E402
-from bench.published import PUBLISHED  # noqa: E402
-from facial_keypoints.data import find_data_dir  # noqa: E402
-from facial_keypoints.ledger import append_run, ledger_path, read  # noqa: E402
-from facial_keypoints.progress import duration, hardware  # noqa: E402
-from facial_keypoints.training import train  # noqa: E402
+STUDY = ("net1", "net2", "net3", "net4", "net5", "net6", "net7", "net9", "net10", "net11")
 
 
-def estimate(name, recipe, data_dir):
-    """(seconds the recipe should take here, how that was found)."""
-    table = read(ledger_path())
+def default_out():
+    from facial_keypoints.data import cache_dir
+    return Path(os.environ.get("FKD_RUNS") or cache_dir() / "runs") / "study"
+
+
+def runs_of(out, name):
+    """(finished run folders, unfinished run folders with a checkpoint) of net `name` in out."""
+    from facial_keypoints.runs import has_checkpoint
+    finished = sorted(p for p in out.glob(f"{name}-*") if (p / "config.json").is_file())
+    unfinished = sorted(out / p.name[1:].removesuffix(".partial") for p in out.glob(f".{name}-*.partial"))
+    return finished, [p for p in unfinished if has_checkpoint(p) and not p.exists()]
+
+
+def done(run, recipe):
+    """A finished run of this recipe: all its epochs, or stopped by its own early stopping (not by Ctrl-C)."""
+    from facial_keypoints.runs import read_config
+    config = read_config(run)
+    return config["recipe"]["epochs"] == recipe.epochs and not config["interrupted"]
+
+
+def seconds_per_epoch(name, recipe, data_dir):
+    """(s/epoch here, how that was found): the ledgers' median for this net, hardware and backend, else a probe."""
+    import keras
+    import pandas as pd
+
+    from facial_keypoints.ledger import PROJECT_LEDGER, ledger_path, read
+    from facial_keypoints.provenance import hardware
+    from facial_keypoints.recipe import RunSpec
+    from facial_keypoints.training import train
+    table = pd.concat([read(PROJECT_LEDGER), read(ledger_path())], ignore_index=True)
     mine = table[(table["net"] == name) & (table["hardware"] == hardware()) & (table["backend"] == keras.backend.backend())
                  & (table["s_per_epoch"] != "") & (table["tta"] == "") & (table["ensemble_of"] == "")]
     if len(mine):
-        per_epoch = mine["s_per_epoch"].astype(float).median()
-        return recipe.epochs * per_epoch, f"{per_epoch:g} s/epoch from {len(mine)} ledger run(s) on {hardware()}"
+        return mine["s_per_epoch"].astype(float).median(), f"ledger, {len(mine)} run(s)"
     with tempfile.TemporaryDirectory() as probes:
-        run = train(nets.load(name), data_dir, probes, dataclasses.replace(recipe, epochs=2), verbose=False)
-        first, steady = (float(row["seconds"]) for row in csv.DictReader((run / "history.csv").read_text().splitlines()))
-    return first + (recipe.epochs - 1) * steady, f"{steady:.2f} s/epoch from a 2-epoch probe"
+        spec = RunSpec(net=name, recipe=dataclasses.replace(recipe, epochs=2), data=str(data_dir))
+        run = train(spec, probes, verbose=False)
+        steady = float(list(csv.DictReader((run / "history.csv").read_text().splitlines()))[-1]["seconds"])
+    return steady, "2-epoch probe"
+
+
+def plan(names, recipes, out, data_dir):
+    """Print, per net, what is done and what is left, and the hours left on this hardware."""
+    from facial_keypoints.checkpoints import read_state
+    from facial_keypoints.provenance import duration, hardware
+    from facial_keypoints.runs import read_config
+    total = 0.0
+    print(f"| net | epochs | state | s/epoch here | left |\n|---|---|---|---|---|")
+    for name in names:
+        recipe = recipes[name]
+        finished, unfinished = runs_of(out, name)
+        complete = [run for run in finished if done(run, recipe)]
+        if complete:
+            config = read_config(complete[-1])
+            print(f"| {name} | {recipe.epochs} | done: {config['epochs_run']} epochs, {config['val_rmse_px']:.3f} px "
+                  f"({complete[-1].name}) | - | - |")
+            continue
+        epochs_done = read_state(unfinished[-1])["epochs_done"] if unfinished else 0
+        per_epoch, how = seconds_per_epoch(name, recipe, data_dir)
+        left = (recipe.epochs - epochs_done) * per_epoch
+        total += left
+        state = f"at epoch {epochs_done} ({unfinished[-1].name})" if unfinished else "not started"
+        print(f"| {name} | {recipe.epochs} | {state} | {per_epoch:.2f} ({how}) | {duration(left)} |")
+    print(f"\nat most {total / 3600:.1f} hours left on {hardware()} (early stopping can end nets sooner); "
+          f"run folders in {out}")
+
+
+def speed(names, data_dir, epochs):
+    """s/epoch of each net with each lever, measured one after the other in this process."""
+    import keras
+    import numpy as np
+
+    import nets
+    from facial_keypoints.data import load_training
+    from facial_keypoints.keypoints import COLUMNS, scale
+    from facial_keypoints.provenance import hardware
+    from facial_keypoints.splits import examples, select_rows
+    from facial_keypoints.training import fit
+
+    training = load_training(data_dir)
+    is_val, fitted = select_rows(training)
+    print(f"| net | lever | s/epoch (median of {epochs - 1} after the first) | val RMSE px after {epochs} |\n|---|---|---|---|")
+    for name in names:
+        net = nets.load(name)
+        recipe = dataclasses.replace(net.RECIPE, epochs=epochs, patience=None)
+        data = [examples(training, rows, COLUMNS, complete=complete) for rows, complete in
+                ((fitted, not recipe.all_rows), (is_val, True))]
+        data = [(images, scale(keypoints)) for images, keypoints in data]
+        for lever, policy, pipeline in (("fp32, fast pipeline", "float32", "fast"),
+                                        ("mixed bfloat16, fast pipeline", "mixed_bfloat16", "fast"),
+                                        ("fp32, plain pipeline", "float32", "plain")):
+            if pipeline == "plain" and recipe.augments():
+                continue
+            keras.mixed_precision.set_global_policy(policy)
+            keras.utils.set_random_seed(0)
+            history = fit(net.build(), recipe, *data, COLUMNS, pipeline=pipeline, verbose=False)
+            keras.mixed_precision.set_global_policy("float32")
+            steady = float(np.median([row["seconds"] for row in history[1:]]))
+            print(f"| {name} | {lever} | {steady:.2f} | {history[-1]['val_rmse_px']:.3f} |", flush=True)
+    print(f"\nbackend {keras.backend.backend()}, {hardware()}")
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--nets", default=",".join(PUBLISHED), help="comma-separated net names")
+    parser = cli.parser_for(__doc__, prog="python -m bench.study")
+    parser.add_argument("--nets", default=",".join(STUDY), help="comma-separated net names (default: the study's)")
     parser.add_argument("--epochs", type=int, help="REDUCED run: this many epochs for every net")
-    parser.add_argument("--budget-minutes", type=float, help="run only the nets whose estimated time fits in this")
-    parser.add_argument("--data", help="data folder (default: $FKD_DATA, else ./data, else the embedded faces)")
-    parser.add_argument("--out", default="runs/bench", help="where the run folders go")
-    parser.add_argument("--no-ledger", action="store_true", help="do not add the finished runs to results/runs.csv")
+    parser.add_argument("--out", help="where the run folders stay (default: $FKD_RUNS/study, else "
+                                      "~/.cache/facial-keypoints/runs/study)")
+    parser.add_argument("--checkpoint-every", type=int, default=10, metavar="N", help="epochs between checkpoints")
+    parser.add_argument("--plan", action="store_true", help="say what is done and what is left; train nothing")
+    parser.add_argument("--speed", type=int, nargs="?", const=4, metavar="EPOCHS",
+                        help="time the levers on EPOCHS epochs per net (default 4); train nothing else")
+    cli.add_data_option(parser)
+    cli.add_ledger_options(parser)
     args = parser.parse_args()
-    for name, value in (("--epochs", args.epochs), ("--budget-minutes", args.budget_minutes)):
-        if value is not None and not 0 < value < float("inf"):
-            parser.error(f"{name}: expected a positive number, got {value}")
+    cli.check_positive(parser, epochs=args.epochs, checkpoint_every=args.checkpoint_every, speed=args.speed)
+
+    import nets
     names = args.nets.split(",")
     unknown = [name for name in names if name not in nets.names() or not hasattr(nets.load(name), "build")]
     if unknown:
         parser.error(f"--nets: {unknown[0]} is not a net that train.py can train (see python train.py --list)")
+    from facial_keypoints.checkpoints import read_state
+    from facial_keypoints.data import find_data_dir
+    from facial_keypoints.ledger import append_run, ledger_path
+    from facial_keypoints.paths import output_folder
+    from facial_keypoints.recipe import RunSpec
+    from facial_keypoints.runs import read_config
+    from facial_keypoints.training import train, unused_name
 
-    mode = "full recipes" if args.epochs is None else f"REDUCED: {args.epochs} epochs per net, not the recipes"
-    rows, data_dir, started = [], find_data_dir(args.data), time.perf_counter()
+    data_dir = find_data_dir(args.data)
+    if args.speed:
+        return speed(names, data_dir, max(2, args.speed))
+    recipes = {name: nets.load(name).RECIPE if args.epochs is None else
+               dataclasses.replace(nets.load(name).RECIPE, epochs=args.epochs) for name in names}
+    out = output_folder(args.out or default_out(), "--out", make=not args.plan)
+    if args.plan:
+        return plan(names, recipes, out, data_dir)
     for name in names:
-        net = nets.load(name)
-        recipe = net.RECIPE if args.epochs is None else dataclasses.replace(net.RECIPE, epochs=args.epochs)
-        if args.budget_minutes is not None:
-            seconds, how = estimate(name, recipe, data_dir)
-            left = args.budget_minutes * 60 - (time.perf_counter() - started)
-            if seconds > left:
-                print(f"{name}: skipped, {recipe.epochs} epochs need about {duration(seconds)} ({how}); "
-                      f"{duration(max(left, 0))} of the budget left", flush=True)
-                continue
-            print(f"{name}: {recipe.epochs} epochs, about {duration(seconds)} ({how})", flush=True)
-        run = train(net, data_dir, args.out, recipe)
-        config = json.loads((run / "config.json").read_text())
+        finished, unfinished = runs_of(out, name)
+        if any(done(run, recipes[name]) for run in finished):
+            print(f"{name}: done already ({[run.name for run in finished if done(run, recipes[name])][-1]})", flush=True)
+            continue
+        started = time.perf_counter()
+        if unfinished:
+            run = train(RunSpec.from_record(read_state(unfinished[-1])), out, name=unfinished[-1].name,
+                        checkpoint_every=args.checkpoint_every, resume=True)
+        else:
+            spec = RunSpec(net=name, recipe=recipes[name], data=str(Path(data_dir).resolve()))
+            run = train(spec, out, name=unused_name(out, name), checkpoint_every=args.checkpoint_every)
+        config = read_config(run)
         if config["interrupted"]:  # as train.py: the run folder holds the best weights so far, the ledger nothing
             print(f"{name}: interrupted by Ctrl-C after epoch {config['epochs_run']} ({run}); not recorded", file=sys.stderr)
             sys.exit(130)
-        append_run(ledger_path(args.no_ledger), config)  # the one row of this run: train() itself writes none
-        rows.append((name, config["epochs_run"], config["seconds_per_epoch"], config["seconds"],
-                     config["val_rmse_px"], config["mean_shape_val_rmse_px"], *PUBLISHED.get(name, (None, None))))
-        print(f"{name}: {config['val_rmse_px']:.3f} px in {config['seconds']:.0f} s ({run})", flush=True)
-
-    def cell(value):
-        return "-" if value is None else f"{value:.2f}"
-    print(f"\nbackend {keras.backend.backend()}, {hardware()}, {mode}\n")
-    print("| net | epochs | s/epoch | total s | val RMSE px | mean shape px | Nouri px | study px |")
-    print("|---|---|---|---|---|---|---|---|")
-    for name, epochs, per_epoch, total, val, mean, nouri, study in rows:
-        print(f"| {name} | {epochs} | {per_epoch:.3f} | {total:.0f} | {val:.3f} | {mean:.2f} | {cell(nouri)} | {cell(study)} |")
+        append_run(ledger_path(args.no_ledger, args.record), config)
+        print(f"{name}: {config['val_rmse_px']:.3f} px after {config['epochs_run']} epochs "
+              f"({time.perf_counter() - started:.0f} s here; {run})", flush=True)
 
 
 if __name__ == "__main__":
-    from facial_keypoints import cli
-    cli.run(main)
+    from facial_keypoints import errors
+    errors.run(main)

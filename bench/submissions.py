@@ -18,11 +18,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 
-from facial_keypoints.data import DataError, find_data_dir, load_test, load_training  # noqa: E402
+from facial_keypoints.errors import DataError
+
+from facial_keypoints.data import find_data_dir, load_test, load_training  # noqa: E402
 from facial_keypoints.tables import load_lookup  # noqa: E402
 from facial_keypoints.keypoints import COLUMNS, IMAGE_SIZE  # noqa: E402
-from facial_keypoints.predictors import load_full_predictor, run_split  # noqa: E402
-from facial_keypoints.runs import predict_pixels, rmse  # noqa: E402
+from facial_keypoints.prediction import load_full_predictor, run_split  # noqa: E402
+from facial_keypoints.prediction import predict_pixels
+from facial_keypoints.metrics import rmse  # noqa: E402
 from facial_keypoints.submission import lookup_locations, write_submission  # noqa: E402
 from facial_keypoints.splits import examples, validation_mask  # noqa: E402
 
@@ -75,5 +78,5 @@ def main():
 
 
 if __name__ == "__main__":
-    from facial_keypoints import cli
-    cli.run(main)
+    from facial_keypoints import errors
+    errors.run(main)

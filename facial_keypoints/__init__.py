@@ -1,4 +1,51 @@
-"""facial-keypoints: Nouri's 2014 Kaggle facial-keypoints study in Keras 3, and what beats it."""
-import os
+"""facial-keypoints: Nouri's 2014 Kaggle facial-keypoints study in Keras 3, and what beats it.
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up chatter hides the progress lines
+Importing the package quiets the backend's start-up: TensorFlow's C++ libraries print lines (absl's
+"log messages before absl::InitializeLog()", oneDNN's notice) to file descriptor 2 while they load, before
+any logging setting applies, so that descriptor is pointed at /dev/null while `tensorflow` is imported
+(Python's own sys.stderr is flushed first and comes back unchanged). FKD_BACKEND_LOGS=1 keeps them.
+"""
+import contextlib
+import importlib.abc
+import importlib.util
+import os
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's later chatter (CPU features, retracing)
+
+
+@contextlib.contextmanager
+def _descriptor_2_silenced():
+    sys.stderr.flush()
+    saved, null = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(null)
+
+
+class _QuietTensorFlow(importlib.abc.MetaPathFinder):
+    """Finds nothing itself: on the first import of tensorflow it wraps that module's loading in silence
+    (no library does this for us: the lines come from C++ before Python's logging exists)."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "tensorflow":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.loader is None:
+            return spec
+        exec_module = spec.loader.exec_module
+
+        def quietly(module):
+            with _descriptor_2_silenced():
+                exec_module(module)
+        spec.loader.exec_module = quietly
+        return spec
+
+
+if not os.environ.get("FKD_BACKEND_LOGS") and "tensorflow" not in sys.modules:
+    sys.meta_path.insert(0, _QuietTensorFlow())

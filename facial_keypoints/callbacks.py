@@ -1,5 +1,5 @@
-"""What happens at epoch boundaries: the recipe's schedules, the per-epoch figures in pixels, and a
-Ctrl-C that stops cleanly."""
+"""What happens at epoch boundaries: the recipe's schedules, the per-epoch figures in pixels, the line a
+training prints per epoch, and a Ctrl-C that stops cleanly."""
 import math
 import signal
 import sys
@@ -11,6 +11,9 @@ import numpy as np
 from keras import ops
 
 from facial_keypoints.keypoints import UNIT_PX
+from facial_keypoints.provenance import duration, hardware
+
+LONG_RUN_S = 600  # warn when the recipe will take longer than this
 
 
 class AdjustVariable(keras.callbacks.Callback):
@@ -76,3 +79,39 @@ class StopOnCtrlC(keras.callbacks.Callback):
     def on_train_end(self, logs=None):
         if self.previous is not None:
             signal.signal(signal.SIGINT, self.previous)
+
+
+class EpochProgress(keras.callbacks.Callback):
+    """After every epoch: epoch, losses in pixels, seconds per epoch, elapsed and ETA. After the
+    second epoch (the first compiles), if the rest will take more than LONG_RUN_S, say so once.
+    Keras' own bar is of no use here: the fast pipeline runs a whole epoch as one step."""
+
+    def __init__(self, name, epochs, first_epoch=0):
+        super().__init__()
+        self.name, self.epochs, self.first_epoch = name, epochs, first_epoch
+        self.warned = False
+
+    def on_train_begin(self, logs=None):
+        self.started, self.steady = time.perf_counter(), []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch_started = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        now = time.perf_counter()
+        if epoch > self.first_epoch:  # the first epoch of a process includes compiling
+            self.steady.append(now - self.epoch_started)
+        per_epoch = sum(self.steady) / len(self.steady) if self.steady else now - self.epoch_started
+        left = (self.epochs - epoch - 1) * per_epoch
+        if self.steady and not self.warned and left > LONG_RUN_S:
+            self.warned = True
+            self.say(f"{self.name}: {self.epochs} epochs x {per_epoch:.1f} s ≈ {duration(self.epochs * per_epoch)} "
+                     f"on this machine ({hardware()}); a GPU or --epochs N is faster. Ctrl-C stops after "
+                     "the epoch and keeps the best weights.")
+        losses = "  ".join(f"{key} {logs[key]:.3f}" for key in ("rmse_px", "val_rmse_px") if key in logs)
+        self.say(f"epoch {epoch + 1}/{self.epochs}  {losses}  {now - self.epoch_started:.1f} s  "
+                 f"elapsed {duration(now - self.started)}  ETA {duration(left)}")
+
+    def say(self, line):
+        print(line, flush=True)

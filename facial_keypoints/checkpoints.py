@@ -12,9 +12,9 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from facial_keypoints.data import DataError
+from facial_keypoints.errors import DataError
 from facial_keypoints.paths import write_text
-from facial_keypoints.runs import load_model_file, read_json
+from facial_keypoints.runs import has_checkpoint, load_model_file, read_json, unfinished_folder
 
 RESTART = "start the run again without --resume"
 
@@ -68,16 +68,6 @@ class RunLog(keras.callbacks.Callback):
         for old in self.folder.glob("checkpoint-*"):
             if old != target:
                 shutil.rmtree(old, ignore_errors=True)
-
-
-def unfinished_folder(run_dir):
-    """Where a run named run_dir trains until it is complete."""
-    run_dir = Path(run_dir)
-    return run_dir.parent / f".{run_dir.name}.partial"
-
-
-def has_checkpoint(run_dir):
-    return (unfinished_folder(run_dir) / "checkpoint.json").is_file()
 
 
 def latest_checkpoint(run_dir):

@@ -16,8 +16,8 @@ import h5py
 
 from facial_keypoints.keypoints import COLUMNS
 from facial_keypoints.paths import write_atomic
-from facial_keypoints.tables import (DataError, kaggle_csv_bytes, numbers, pixels, positive_ints, read_table,
-                                     reject_duplicates)
+from facial_keypoints.errors import DataError
+from facial_keypoints.tables import kaggle_csv_bytes, numbers, pixels, positive_ints, read_table, reject_duplicates
 
 ROOT = Path(__file__).resolve().parents[1]
 EMBEDDED = ROOT / "data" / "ytf-fkd"  # real faces that ship with the repository (README there)

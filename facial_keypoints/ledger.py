@@ -1,8 +1,12 @@
-"""results/runs.csv: one row per finished training or evaluation, appended by train.py,
-specialists.py and the bench scripts, so that every number in the docs names the run that made it
-(bench/report.py turns the ledger into the docs' tables).
+"""The ledgers: one row per finished training or evaluation, so that every number names the run that made it.
 
-    python -m facial_keypoints.ledger runs/net16-...   # add finished runs made with --no-ledger
+- Your own ledger, `runs/ledger.csv` (or $FKD_LEDGER): train.py, specialists.py and the bench tools add
+  each finished run there (`--no-ledger`: nowhere). It is yours; no tracked file changes when you train.
+- The project's ledger, `results/runs.csv`, which bench/report.py turns into the docs' tables: written only
+  when a maintainer records on purpose, with `--record` on the same commands, or afterwards with
+
+    python -m facial_keypoints.ledger record runs/net16-...   # finished run folders -> results/runs.csv
+    python -m facial_keypoints.ledger add runs/net16-...      # -> your own ledger (runs made with --no-ledger)
 
 Columns: epochs = epochs run; recipe_epochs = the epochs the run was started for (the net's recipe,
 or --epochs N); tta = "flip" when the number is with flip test-time augmentation; ensemble_of = the
@@ -19,16 +23,23 @@ from pathlib import Path
 
 import pandas as pd
 
-from facial_keypoints.data import ROOT, DataError
+from facial_keypoints.data import ROOT
+from facial_keypoints.errors import DataError
 
-LEDGER = ROOT / "results" / "runs.csv"
+PROJECT_LEDGER = ROOT / "results" / "runs.csv"
+USER_LEDGER = Path("runs") / "ledger.csv"
 FIELDS = ("date", "commit", "net", "epochs", "recipe_epochs", "split", "val_rmse_px", "tta", "ensemble_of", "rows",
           "wall_s", "s_per_epoch", "hardware", "backend", "command")
 
 
-def ledger_path(no_ledger=False):
-    """Where the scripts append: $FKD_LEDGER (the tests point it elsewhere), else results/runs.csv; None with --no-ledger."""
-    return None if no_ledger else Path(os.environ.get("FKD_LEDGER") or LEDGER)
+def ledger_path(no_ledger=False, record=False):
+    """Where a finished run is added: None with --no-ledger; the project's results/runs.csv with --record;
+    else the user's own ledger, $FKD_LEDGER or runs/ledger.csv."""
+    if no_ledger:
+        return None
+    if record:
+        return PROJECT_LEDGER
+    return Path(os.environ.get("FKD_LEDGER") or USER_LEDGER)
 
 
 def read(path):
@@ -56,7 +67,7 @@ def append(path, **row):
         raise ValueError(f"not ledger fields: {sorted(unknown)}")
     import keras  # only for the backend's name; whoever appends has trained or evaluated with it
 
-    from facial_keypoints.progress import command, commit, hardware
+    from facial_keypoints.provenance import command, commit, hardware
     defaults = {"date": time.strftime("%Y-%m-%d %H:%M:%S"), "commit": commit(), "hardware": hardware(),
                 "backend": keras.backend.backend(), "command": command()}
     row = {**defaults, **row}
@@ -88,13 +99,27 @@ def append_run(path, config):
            hardware=config.get("hardware"), command=config.get("command"), commit=config.get("commit"))
 
 
-if __name__ == "__main__":
-    import sys
+def main():
+    import argparse
 
     from facial_keypoints.runs import read_config
-    try:
-        for run in sys.argv[1:]:
-            append_run(ledger_path(), read_config(run))
-            print(f"added {run} to {ledger_path()}")
-    except DataError as error:
-        sys.exit(f"error: {error}")
+    parser = argparse.ArgumentParser(prog="python -m facial_keypoints.ledger", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("where", choices=["record", "add"],
+                        help="record: into the project's results/runs.csv; add: into your own ledger")
+    parser.add_argument("runs", nargs="+", metavar="RUN", help="finished run folders (train.py)")
+    args = parser.parse_args()
+    path = ledger_path(record=args.where == "record")
+    configs = [read_config(run) for run in args.runs]  # every folder checked before the first row is written
+    for run, config in zip(args.runs, configs):
+        if config.get("interrupted"):
+            raise DataError(f"{run}: an interrupted run (stopped after epoch {config['epochs_run']}); "
+                            "resume or finish it before it goes into a ledger")
+    for run, config in zip(args.runs, configs):
+        append_run(path, config)
+        print(f"added {run} to {path}")
+
+
+if __name__ == "__main__":
+    from facial_keypoints import errors
+    errors.run(main)

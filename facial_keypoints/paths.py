@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from facial_keypoints.tables import DataError
+from facial_keypoints.errors import DataError
 
 UMASK = os.umask(0o022)
 os.umask(UMASK)

@@ -1,20 +1,15 @@
-"""Checks at the command-line edge, before a run folder is made: numbers, settings and rows."""
+"""Checks at the command-line edge, before a run folder is made: settings and rows. Nothing here loads
+a backend."""
 import shutil
 
 import numpy as np
 
-from facial_keypoints.checkpoints import has_checkpoint, unfinished_folder
-from facial_keypoints.data import DataError, load_training
+from facial_keypoints.errors import DataError
 from facial_keypoints.keypoints import COLUMNS, mirror_permutation
+from facial_keypoints.runs import has_checkpoint, unfinished_folder
+from facial_keypoints.splits import examples, has_columns
 
 KNN_DONORS = 10  # impute.impute's default neighbours: knn needs that many complete training rows
-
-
-def check_positive(parser, **options):
-    """parser.error for an option (--epochs, --checkpoint-every, ...) given as a whole number below 1."""
-    for name, value in options.items():
-        if value is not None and value < 1:
-            parser.error(f"--{name.replace('_', '-')}: expected a whole number of at least 1, got {value}")
 
 
 def check_settings(recipe, columns, pipeline):
@@ -26,19 +21,10 @@ def check_settings(recipe, columns, pipeline):
         mirror_permutation(columns)  # raises if a column has no mirror partner
 
 
-def check_rows(data_dir, recipe, column_sets=(COLUMNS,), split="rows", train_rows=None, exclude=()):
-    """Fail with the minimum stated when the data leave no training or no validation row for one of the
-    column sets, as train() would select them (splits.examples, splits.validation_mask), or when a row
-    number to exclude (from 1) is not in the data."""
-    from facial_keypoints.splits import has_columns, validation_mask
-
-    training = load_training(data_dir)
-    if exclude and max(exclude) > len(training["keypoints"]):
-        raise DataError(f"--exclude: row {max(exclude)} is beyond the {len(training['keypoints'])} rows of the "
-                        "training data")
-    is_val = validation_mask(training, split)
-    fitted = ~is_val
-    fitted[np.asarray(exclude, int) - 1] = False
+def check_rows(data_dir, training, rows, recipe, column_sets=(COLUMNS,), train_rows=None):
+    """Fail with the minimum stated when the rows a run would use (splits.select_rows' (is_val, fitted))
+    leave no training or no validation row for one of the column sets, as train() would select them."""
+    is_val, fitted = rows
     for columns in column_sets:
         check_columns(data_dir, training, is_val, fitted, recipe, columns, train_rows)
     complete = int((has_columns(training["keypoints"], COLUMNS) & fitted).sum())
@@ -48,8 +34,6 @@ def check_rows(data_dir, recipe, column_sets=(COLUMNS,), split="rows", train_row
 
 
 def check_columns(data_dir, training, is_val, fitted, recipe, columns, train_rows):
-    from facial_keypoints.splits import examples
-
     val_rows = len(examples(training, is_val, columns)[0])
     present = ~np.isnan(training["keypoints"][:, [COLUMNS.index(c) for c in columns]])
     usable = present.any(axis=1) if recipe.all_rows else present.all(axis=1)

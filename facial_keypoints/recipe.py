@@ -1,5 +1,8 @@
-"""How a net is trained: plain values, written out in each nets/netN.py."""
-from dataclasses import asdict, dataclass
+"""How a net is trained: a Recipe, plain values written out in each nets/netN.py; and a RunSpec, one run of a
+net with its recipe on some data."""
+from dataclasses import asdict, dataclass, fields
+
+from facial_keypoints.keypoints import COLUMNS
 
 
 @dataclass(frozen=True)
@@ -49,3 +52,36 @@ class Recipe:
 
     def to_dict(self):
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One run: what training.train needs, and what the run's config.json and checkpoints record, so that
+    `--resume` is RunSpec.from_record(checkpoint state)."""
+    net: str                       # nets/NAME.py
+    recipe: Recipe
+    data: str                      # the data folder
+    seed: int = 0                  # weights, shuffling, flips and augmentation
+    columns: tuple = COLUMNS       # the keypoint columns to learn (a specialist: its group's)
+    train_rows: int | None = None  # at most this many training rows (a quick look, or a test)
+    pipeline: str = "fast"         # "fast" (fast.OnDevice) or "plain" (batches.FlipBatches)
+    split: str = "rows"            # splits.validation_mask
+    teachers: tuple = ()           # teachers.read_teacher's record of each teacher (distillation)
+    exclude: tuple = ()            # training.csv row numbers (from 1) left out of training
+    pretrained: str | None = None  # a weights file (.weights.h5) that starts every layer but the head
+
+    def to_dict(self):
+        return {**asdict(self), "recipe": self.recipe.to_dict(), "columns": list(self.columns),
+                "teachers": list(self.teachers), "exclude": list(self.exclude)}
+
+    @classmethod
+    def from_record(cls, record):
+        """The spec a config.json or checkpoint state recorded (its other keys ignored; older ones lack some)."""
+        given = {f.name: record[f.name] for f in fields(cls) if f.name in record}
+        recipe = given["recipe"]
+        given["recipe"] = recipe if isinstance(recipe, Recipe) else Recipe(**{k: tuple(v) if isinstance(v, list) else v
+                                                                              for k, v in recipe.items()})
+        for name in ("columns", "teachers", "exclude"):
+            if name in given:
+                given[name] = tuple(given[name] or ())
+        return cls(**given)

@@ -20,8 +20,9 @@ import numpy as np  # noqa: E402
 
 from facial_keypoints.data import find_data_dir, load_test, load_training  # noqa: E402
 from facial_keypoints.keypoints import COLUMNS, KEYPOINTS  # noqa: E402
-from facial_keypoints.predictors import load_full_predictor, validation_faces  # noqa: E402
-from facial_keypoints.runs import best_tta, predict_pixels, write_atomic  # noqa: E402
+from facial_keypoints.paths import write_atomic  # noqa: E402
+from facial_keypoints.prediction import load_full_predictor, predict_pixels, validation_faces  # noqa: E402
+from facial_keypoints.runs import best_tta  # noqa: E402
 
 
 def save(fig, path):
@@ -47,19 +48,25 @@ def worst_faces(images, true, predicted, path, count=16):
     save(fig, path)
 
 
-def curves(run_dirs, path):
-    """Validation (solid) and training (dashed) RMSE per epoch of several runs on one plot."""
+def history_rows(run_dir):
+    """history.csv of a run folder as rows of numbers, or None (with a note) where there is none."""
+    path = Path(run_dir) / "history.csv"
+    if not path.is_file():
+        print(f"note: {run_dir} has no history.csv, left out of the curves", file=sys.stderr)
+        return None
+    return [{key: float(value) for key, value in row.items()} for row in csv.DictReader(path.open())]
+
+
+def curves(runs, path, title="validation (solid) and training (dashed)"):
+    """Learning curves as in Nouri's tutorial: validation (solid) and training (dashed) RMSE in pixels per
+    epoch, log scale. runs: (label, history rows) of each run; a lone run may have the label None."""
     fig, ax = plt.subplots(figsize=(8, 5))
-    for run_dir in run_dirs:
-        history_path = Path(run_dir) / "history.csv"
-        if not history_path.is_file():
-            print(f"note: {run_dir} has no history.csv, left out of the curves", file=sys.stderr)
-            continue
-        rows = list(csv.DictReader(history_path.open()))
-        epochs = [int(r["epoch"]) for r in rows]
-        line, = ax.plot(epochs, [float(r["val_rmse_px"]) for r in rows], label=Path(run_dir).resolve().name)
-        ax.plot(epochs, [float(r["rmse_px"]) for r in rows], "--", color=line.get_color(), alpha=0.5)
-    ax.set(xlabel="epoch", ylabel="RMSE (pixels)", yscale="log", title="validation (solid) and training (dashed)")
+    for label, rows in runs:
+        epochs = [row["epoch"] for row in rows]
+        line, = ax.plot(epochs, [row["val_rmse_px"] for row in rows], label=label or "validation")
+        ax.plot(epochs, [row["rmse_px"] for row in rows], "--", color=line.get_color(), alpha=0.6,
+                label=None if label else "training")
+    ax.set(xlabel="epoch", ylabel="RMSE (pixels)", yscale="log", title=title)
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8)
     save(fig, path)
@@ -110,11 +117,12 @@ def main():
     images, true = validation_faces(training, args.run)
     predicted = predict_pixels(predict_scaled, images, COLUMNS)
     worst_faces(images, true, predicted, out / "worst_faces.png")
-    curves([args.run, *args.compare], out / "curves.png")
+    histories = [(Path(run).resolve().name, history_rows(run)) for run in [args.run, *args.compare]]
+    curves([(name, rows) for name, rows in histories if rows is not None], out / "curves.png")
     keypoint_errors(true, predicted, out / "keypoint_errors.png")
     print(f"wrote {out}/worst_faces.png, curves.png, keypoint_errors.png")
 
 
 if __name__ == "__main__":
-    from facial_keypoints import cli
-    cli.run(main)
+    from facial_keypoints import errors
+    errors.run(main)

@@ -9,6 +9,7 @@ from scipy.sparse.csgraph import connected_components
 from sklearn.model_selection import StratifiedGroupKFold, train_test_split
 from sklearn.neighbors import radius_neighbors_graph
 
+from facial_keypoints.errors import DataError
 from facial_keypoints.keypoints import COLUMNS
 
 SPLITS = ("rows", "clips")
@@ -57,6 +58,19 @@ def validation_mask(training, split="rows"):
     near-identical frames held out whole: the honest estimate on ytf-fkd, whose test people are unseen)."""
     groups = near_duplicate_groups(training["images"]) if split == "clips" else None
     return split_rows(training["keypoints"], groups=groups)
+
+
+def select_rows(training, split="rows", exclude=()):
+    """(is_val, fitted) over the training rows: the split's validation rows, and the rows a run may fit:
+    the others, less the row numbers to exclude (training.csv's, counted from 1). A run computes this once:
+    preflight checks it, train() uses it."""
+    if exclude and max(exclude) > len(training["keypoints"]):
+        raise DataError(f"--exclude: row {max(exclude)} is beyond the {len(training['keypoints'])} rows of the "
+                        "training data")
+    is_val = validation_mask(training, split)
+    fitted = ~is_val
+    fitted[np.asarray(exclude, int) - 1] = False
+    return is_val, fitted
 
 
 def has_columns(keypoints, columns):

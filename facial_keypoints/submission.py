@@ -7,8 +7,9 @@ import pandas as pd
 
 from facial_keypoints.keypoints import COLUMNS, IMAGE_SIZE
 from facial_keypoints.paths import write_csv
-from facial_keypoints.tables import (DataError, file_bytes, load_keypoint_table, load_lookup, numbers, positive_ints,
-                                     read_table, reject_duplicates, where)
+from facial_keypoints.errors import DataError, where
+from facial_keypoints.tables import (file_bytes, load_keypoint_table, load_lookup, numbers, positive_ints, read_table,
+                                     reject_duplicates)
 
 
 def lookup_locations(lookup, image_ids, predictions):

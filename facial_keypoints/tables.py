@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from facial_keypoints.errors import DataError, where
 from facial_keypoints.keypoints import COLUMNS, IMAGE_SIZE
 
 PIXELS = IMAGE_SIZE * IMAGE_SIZE
@@ -21,15 +22,6 @@ CHUNK_ROWS = 512  # images parsed at a time: bounds the joined string and its in
 NUMBER = r"\s*[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*"
 POSITIVE_INT = r"\s*[0-9]{1,18}\s*"  # int64
 TOO_MANY_FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
-
-
-class DataError(Exception):
-    """A problem with the user's data files, worth one line and no traceback."""
-
-
-def where(source, row, column=None):
-    """'file, row N (line N+1), column 'C'' for an error message; row counts data rows from 1."""
-    return f"{source}, row {row} (line {row + 1})" + (f", column '{column}'" if column else "")
 
 
 def file_bytes(path):

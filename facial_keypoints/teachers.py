@@ -11,9 +11,10 @@ import h5py
 import numpy as np
 
 from facial_keypoints.keypoints import COLUMNS
+from facial_keypoints.errors import DataError
 from facial_keypoints.paths import write_atomic
-from facial_keypoints.runs import load_run, predict_pixels, read_config, scaled_predictor
-from facial_keypoints.tables import DataError
+from facial_keypoints.prediction import predict_pixels, scaled_predictor
+from facial_keypoints.runs import load_run, read_config
 
 LABELS_SUFFIX = ".h5"
 

@@ -1,4 +1,4 @@
-"""Train one net with its recipe and write a run folder: train() reads the data and makes the run
+"""Train one net with its recipe and write a run folder: train(spec) reads the data and makes the run
 folder, fit() runs model.fit with the recipe's callbacks.
 
 The settings (net, recipe, split, pipeline, devices) were checked where the command line was read
@@ -15,21 +15,22 @@ import keras
 import numpy as np
 
 from facial_keypoints.batches import FlipBatches, RowBatches
-from facial_keypoints.callbacks import AdjustVariable, AugmentStrength, EpochStats, StopOnCtrlC
-from facial_keypoints.checkpoints import ResumableEarlyStopping, RunLog, load_checkpoint, unfinished_folder
-from facial_keypoints.data import DataError, load_test, load_training
+from facial_keypoints.callbacks import AdjustVariable, AugmentStrength, EpochProgress, EpochStats, StopOnCtrlC
+from facial_keypoints.checkpoints import ResumableEarlyStopping, RunLog, load_checkpoint
+from facial_keypoints.data import load_test, load_training
+from facial_keypoints.errors import DataError
 from facial_keypoints.fast import OnDevice
 from facial_keypoints.impute import impute
 from facial_keypoints.keypoints import COLUMNS, scale, to_inputs
 from facial_keypoints.losses import masked_mse
+from facial_keypoints.metrics import keypoint_rmse_rows, rmse
 from facial_keypoints.optim import make_optimizer
 from facial_keypoints.paths import write_csv, write_text
-from facial_keypoints.progress import Progress, command, commit, hardware
-from facial_keypoints.runs import (keypoint_rmse_rows, plot_curves, predict_pixels, rmse, save_inference_model,
-                                   scaled_predictor)
-from facial_keypoints.splits import examples, validation_mask
-from facial_keypoints.teachers import read_teacher, teacher_labels, teacher_predictions
-
+from facial_keypoints.prediction import predict_pixels, scaled_predictor
+from facial_keypoints.provenance import command, commit, hardware
+from facial_keypoints.runs import save_inference_model, unfinished_folder
+from facial_keypoints.splits import examples, select_rows
+from facial_keypoints.teachers import teacher_labels, teacher_predictions
 
 def fit(model, recipe, train, val, columns, *, seed=0, log=None, resume=None, pipeline="fast", verbose=True):
     """model.fit with the recipe: flips and augmentation, linear learning-rate/momentum schedules,
@@ -78,77 +79,69 @@ def fit(model, recipe, train, val, columns, *, seed=0, log=None, resume=None, pi
         schedules.append(keras.callbacks.SwapEMAWeights())
     callbacks = [*schedules, EpochStats(), ctrl_c, *([early_stopping] if early_stopping else []), log]
     if verbose:  # our line per epoch (elapsed, ETA, the long-run estimate) instead of Keras' per-step bar
-        callbacks.append(Progress(model.name, recipe.epochs, epochs_done))
+        callbacks.append(EpochProgress(model.name, recipe.epochs, epochs_done))
     trainer.fit(batches, validation_data=validation, epochs=recipe.epochs, callbacks=callbacks, verbose=0,
                 initial_epoch=epochs_done)
     log.interrupted = ctrl_c.interrupted
     return log.rows
 
 
-def train(net, data_dir, out_dir="runs", recipe=None, *, seed=0, columns=COLUMNS, train_rows=None, verbose=True,
-          name=None, pretrained=None, checkpoint_every=25, resume=False, pipeline="fast", split="rows", teachers=(),
-          exclude=()):
-    """Train nets/NAME.py on data_dir; returns the run folder (written complete, or not at all).
+def train(spec, out_dir="runs", *, name=None, checkpoint_every=25, resume=False, verbose=True, training=None,
+          rows=None):
+    """Train spec.net with spec.recipe on spec.data; returns the run folder (written complete, or not at all).
 
-    columns: the keypoint columns to learn, trained on the rows that have all of them (recipe.all_rows:
-    any of them; the recipe's impute fills the gaps of the training rows first).
-    train_rows: optional cap on the number of training rows (a quick look, or a test).
-    name: the run folder's name in out_dir (default: net-date-time).
-    pretrained: a model whose weights start every layer but the output head.
+    The rows: spec.columns are learnt on the training rows that have all of them (recipe.all_rows: any of
+    them; the recipe's impute fills the gaps first), at most spec.train_rows of them; spec.teachers' averaged
+    predictions fill the gaps and label the test faces, which join the training rows (teachers.teacher_labels);
+    spec.exclude's rows are left out of training, never out of validation, so that scores stay comparable.
+    training, rows: the loaded data and splits.select_rows' choice, where the caller has them already
+    (preflight checked them): computed once. name: the run folder's name in out_dir (default: net-date-time).
     checkpoint_every: epochs between checkpoints; resume=True continues from the latest one.
-    pipeline: "fast" or "plain" (see fit); split: "rows" or "clips" (see splits.validation_mask).
-    teachers: run folders or labels files (same split, all 30 columns; teachers.py) whose averaged
-    predictions fill the gaps (teacher_labels).
-    exclude: training.csv row numbers (from 1) left out of training (bench/audit.py's suspicious labels);
-    validation rows stay, so that scores remain comparable.
     """
-    recipe = recipe or net.RECIPE
-    net_name = net.__name__.rpartition(".")[2]
+    import nets
+
+    net, recipe, columns = nets.load(spec.net), spec.recipe, list(spec.columns)
     out_dir = Path(out_dir)
-    run_dir = out_dir / (name or unused_name(out_dir, net_name))
+    run_dir = out_dir / (name or unused_name(out_dir, spec.net))
     if run_dir.exists():
         raise DataError(f"{run_dir} exists already")
-    training = load_training(data_dir)
-    is_val = validation_mask(training, split)
+    training = training if training is not None else load_training(spec.data)
+    rows = rows if rows is not None else select_rows(training, spec.split, spec.exclude)
+    is_val, fitted = rows
     val_images, val_keypoints = examples(training, is_val, columns)
-    teachers = [read_teacher(path) for path in teachers]
-    if teachers:
-        test_images = load_test(data_dir)["images"]
-        predictions = [teacher_predictions(teacher, training["images"], is_val, test_images) for teacher in teachers]
+    if spec.teachers:
+        test_images = load_test(spec.data)["images"]
+        predictions = [teacher_predictions(teacher, training["images"], is_val, test_images) for teacher in spec.teachers]
         training, is_val = teacher_labels(predictions, training, is_val, test_images)
-    fitted = ~is_val
-    fitted[np.asarray(exclude, int) - 1] = False  # the test faces a teacher labelled come after the rows
+        fitted = np.concatenate([fitted, np.ones(len(test_images), bool)])  # the test faces a teacher labelled
     if recipe.impute:
         keypoints = training["keypoints"].copy()
         keypoints[fitted] = impute(keypoints[fitted], recipe.impute)
         training = {**training, "keypoints": keypoints}
     train_images, train_keypoints = examples(training, fitted, columns, complete=not recipe.all_rows)
-    train_images, train_keypoints = train_images[:train_rows], train_keypoints[:train_rows]
+    train_images, train_keypoints = train_images[:spec.train_rows], train_keypoints[:spec.train_rows]
 
     unfinished = unfinished_folder(run_dir)
     if resume:
         model, state, best_weights = load_checkpoint(run_dir)
-        keras.utils.set_random_seed(seed + state["epochs_done"])  # dropout need not replay, only continue
+        keras.utils.set_random_seed(spec.seed + state["epochs_done"])  # dropout need not replay, only continue
         print(f"resuming {run_dir} after epoch {state['epochs_done']}", flush=True)
     else:
-        keras.utils.set_random_seed(seed)
+        keras.utils.set_random_seed(spec.seed)
         model, state, best_weights = net.build(len(columns)), None, None
-        if pretrained is not None:
-            copy_all_but_output_layer(pretrained, model)
+        if spec.pretrained is not None:
+            copy_all_but_output_layer(pretrained_net(spec.net, spec.pretrained), model)
         shutil.rmtree(unfinished, ignore_errors=True)
         unfinished.mkdir(parents=True)
-        print(f"training {net_name} into {run_dir} (if stopped, resume with: python train.py --resume {run_dir})",
+        print(f"training {spec.net} into {run_dir} (if stopped, resume with: python train.py --resume {run_dir})",
               flush=True)
-    run_args = {"net": net_name, "recipe": recipe.to_dict(), "seed": seed, "columns": list(columns),
-                "train_rows": train_rows, "data": str(Path(data_dir).resolve()),
-                "pipeline": pipeline, "split": split, "teachers": teachers, "exclude": list(exclude),
-                "command": command(), "commit": commit(), "hardware": hardware()}
+    run_args = {**spec.to_dict(), "command": command(), "commit": commit(), "hardware": hardware()}
     if state:  # a resumed run was made by the command and code that started it
         run_args.update({key: state[key] for key in ("command", "commit") if key in state})
     log = RunLog(unfinished, checkpoint_every, run_args, rows=state["history"] if state else ())
     started = time.perf_counter()
     history = fit(model, recipe, (train_images, scale(train_keypoints)), (val_images, scale(val_keypoints)), columns,
-                  seed=seed, log=log, resume=(state, best_weights) if resume else None, pipeline=pipeline,
+                  seed=spec.seed, log=log, resume=(state, best_weights) if resume else None, pipeline=spec.pipeline,
                   verbose=verbose)
     seconds = time.perf_counter() - started
     if state:  # a resumed run: the epochs before its checkpoint count too
@@ -177,6 +170,15 @@ def unused_name(out_dir, net_name):
     return next(n for n in candidates if not (out_dir / n).exists() and not unfinished_folder(out_dir / n).exists())
 
 
+def pretrained_net(net_name, weights_path):
+    """nets/NET_NAME.py predicting all 30 columns, with the weights of weights_path (a .weights.h5 file:
+    specialists.py saves the weights of the run the specialists start from)."""
+    import nets
+    source = nets.load(net_name).build(len(COLUMNS))
+    source.load_weights(weights_path)
+    return source
+
+
 def copy_all_but_output_layer(source, model):
     """Start model from source's weights: every layer of the same shapes; the head at the end (the output
     layer, or a heatmap net's per-keypoint maps), whose size follows the number of columns, keeps its own."""
@@ -198,7 +200,8 @@ def write_run_folder(unfinished, run_dir, model, config, history, predicted, val
     write_text(unfinished / "config.json", json.dumps(config, indent=2) + "\n")
     columns = list(history[0])
     write_csv(unfinished / "history.csv", columns, [[row.get(c, math.nan) for c in columns] for row in history])
-    plot_curves(history, unfinished / "curve.png", f"{config['net']}: validation RMSE {config['val_rmse_px']:.3f} px")
+    from facial_keypoints.show import curves  # matplotlib: only once a run is done
+    curves([(None, history)], unfinished / "curve.png", f"{config['net']}: validation RMSE {config['val_rmse_px']:.3f} px")
     write_csv(unfinished / "keypoint_rmse.csv", ["keypoint", "rmse_x_px", "rmse_y_px", "rmse_px"],
               [(k, f"{x:.4f}", f"{y:.4f}", f"{r:.4f}")
                for k, x, y, r in keypoint_rmse_rows(predicted, val_keypoints, config["columns"])])

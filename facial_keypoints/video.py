@@ -1,6 +1,5 @@
-"""Keypoints on video: every frame's faces drawn into a copy of the video and listed in a CSV, or shown
-live from a camera. The face finding and drawing come from predict.py, as `faces(frame)` -> (boxes,
-(n, 30) keypoints in the frame's pixels) and `draw(frame, boxes, keypoints)`."""
+"""Keypoints on video: every frame's faces (faces.py) drawn into a copy of the video and listed in a CSV,
+or shown live from a camera."""
 import os
 import re
 import sys
@@ -8,9 +7,10 @@ import time
 
 import numpy as np
 
-from facial_keypoints.data import DataError
+from facial_keypoints.errors import DataError
 from facial_keypoints.keypoints import COLUMNS
 from facial_keypoints.paths import write_atomic
+from facial_keypoints.provenance import duration
 
 CSV_COLUMNS = ["frame", "time_s", "face", "box_x", "box_y", "box_w", "box_h", *COLUMNS]
 FOURCC = "mp4v"  # MPEG-4 part 2, which the FFmpeg of OpenCV's wheels writes without extra codecs
@@ -58,7 +58,7 @@ class Smoother:
         return smoothed
 
 
-class Progress:
+class FrameProgress:
     """A line on stderr every few seconds: frames done, elapsed, ETA (where the frame count is known)."""
 
     def __init__(self, name, total):
@@ -66,7 +66,6 @@ class Progress:
         self.started = self.said = time.perf_counter()
 
     def __call__(self, done, final=False):
-        from facial_keypoints.progress import duration
         now = time.perf_counter()
         if not final and now - self.said < PROGRESS_EVERY_S:
             return
@@ -80,16 +79,18 @@ class Progress:
               file=sys.stderr, flush=True)
 
 
-def annotate(path, video_out, csv_out, faces, draw, alpha=None):
+def annotate(path, video_out, csv_out, predict_scaled, tta=None, alpha=None):
     """Every frame of the video at path, faces found, smoothed, drawn and written to video_out (same size and
     frame rate) and, one row per frame and face, to csv_out. Both are written under temporary names and
     renamed when complete. Returns (frames, frames with a face, rows)."""
     import pandas as pd
+
+    from facial_keypoints.faces import draw, faces_in
     cv2 = quiet_cv2()
     capture = cv2.VideoCapture(str(path))
     fps = capture.get(cv2.CAP_PROP_FPS)
     fps = fps if 0 < fps < 1000 else 0.0  # some containers report none, or nonsense
-    progress, smoother, rows = Progress(path, int(capture.get(cv2.CAP_PROP_FRAME_COUNT))), Smoother(alpha), []
+    progress, smoother, rows = FrameProgress(path, int(capture.get(cv2.CAP_PROP_FRAME_COUNT))), Smoother(alpha), []
     frames = with_faces = 0
 
     def write_video(tmp):
@@ -103,7 +104,7 @@ def annotate(path, video_out, csv_out, faces, draw, alpha=None):
                                              (frame.shape[1], frame.shape[0]))
                     if not writer.isOpened():
                         raise DataError(f"{video_out}: OpenCV cannot write {FOURCC} video here")
-                boxes, keypoints = faces(frame)
+                boxes, keypoints = faces_in(frame, predict_scaled, tta)
                 keypoints = smoother(boxes, keypoints)
                 draw(frame, boxes, keypoints)
                 writer.write(frame)
@@ -151,9 +152,10 @@ def open_camera(index):
     return capture
 
 
-def live(capture, name, faces, draw, alpha=None):
+def live(capture, name, predict_scaled, tta=None, alpha=None):
     """Frames of an opened camera in a window with their faces' keypoints drawn, until q, Esc or the window
     is closed."""
+    from facial_keypoints.faces import draw, faces_in
     cv2, shown, started = quiet_cv2(), 0, time.perf_counter()
     window, smoother = f"keypoints: {name} (q or Esc quits)", Smoother(alpha)
     try:
@@ -161,7 +163,7 @@ def live(capture, name, faces, draw, alpha=None):
         if not ok:
             raise DataError(f"{name}: gives no frames")
         while ok:
-            boxes, keypoints = faces(frame)
+            boxes, keypoints = faces_in(frame, predict_scaled, tta)
             draw(frame, boxes, smoother(boxes, keypoints))
             cv2.imshow(window, frame)
             shown += 1

@@ -27,6 +27,13 @@ def kaggle_dir():
     return ROOT / "data" / "kaggle-fkd"
 
 
+def spec(net, data, recipe=None, **fields):
+    """The RunSpec of nets/NET.py with its recipe (or `recipe`) on `data`; fields: RunSpec's others."""
+    import nets
+    from facial_keypoints.recipe import RunSpec
+    return RunSpec(net=net, recipe=recipe or nets.load(net).RECIPE, data=str(data), **fields)
+
+
 def short_net1_recipe():
     """net1 for 40 epochs, small batches and high momentum: already better than the mean shape."""
     import dataclasses
@@ -38,7 +45,6 @@ def short_net1_recipe():
 @pytest.fixture(scope="session")
 def net1_run(ytf_dir, tmp_path_factory):
     """A real net1 run folder on ytf-fkd (the default, fast pipeline)."""
-    import nets
     from facial_keypoints.training import train
 
-    return train(nets.load("net1"), ytf_dir, tmp_path_factory.mktemp("runs"), short_net1_recipe(), verbose=0)
+    return train(spec("net1", ytf_dir, short_net1_recipe()), tmp_path_factory.mktemp("runs"), verbose=0)

@@ -6,7 +6,9 @@ import zipfile
 import numpy as np
 import pytest
 
-from facial_keypoints.data import DataError, load_test, load_training
+from facial_keypoints.errors import DataError
+
+from facial_keypoints.data import load_test, load_training
 from facial_keypoints.tables import load_lookup
 from facial_keypoints.keypoints import COLUMNS
 from tests.conftest import ROOT

@@ -7,7 +7,9 @@ import zipfile
 
 import pytest
 
-from facial_keypoints.data import COMPETITION_ZIP, EMBEDDED, DataError, find_data_dir, load_test, load_training
+from facial_keypoints.data import COMPETITION_ZIP, EMBEDDED, find_data_dir, load_test, load_training
+
+from facial_keypoints.errors import DataError
 from facial_keypoints.tables import load_lookup
 from tests.conftest import ROOT
 from tests.test_data import HEADER, good_rows, pixels, write_training

@@ -6,10 +6,11 @@ import keras
 import numpy as np
 import pytest
 
-from facial_keypoints import export
+from facial_keypoints import deploy as export
 from facial_keypoints.data import EMBEDDED, FAST_MODEL, SHIPPED_MODEL, load_test
 from facial_keypoints.keypoints import COLUMNS
-from facial_keypoints.runs import best_tta, load_run, predict_pixels, scaled_predictor
+from facial_keypoints.runs import best_tta, load_run
+from facial_keypoints.prediction import predict_pixels, scaled_predictor
 from tests.hardening import run_script
 
 pytestmark = pytest.mark.skipif(keras.backend.backend() != "tensorflow",

@@ -6,7 +6,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from facial_keypoints.data import DataError, load_test, load_training
+from facial_keypoints.errors import DataError
+
+from facial_keypoints.data import load_test, load_training
 from facial_keypoints.keypoints import COLUMNS
 
 pytestmark = pytest.mark.jax

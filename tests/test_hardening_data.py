@@ -4,7 +4,9 @@ import zipfile
 import numpy as np
 import pytest
 
-from facial_keypoints.data import DataError, cache_dir, load_test, load_training
+from facial_keypoints.errors import DataError
+
+from facial_keypoints.data import cache_dir, load_test, load_training
 from facial_keypoints.tables import load_lookup
 from facial_keypoints.submission import read_submission
 from tests.test_data import good_rows, pixels, write_training

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import skimage.data
 
-import predict
+from facial_keypoints import faces
 from tests.hardening import run_script
 from tests.test_hardening_runs import tiny_run  # noqa: F401  the fixture
 
@@ -76,13 +76,13 @@ def test_out_of_the_wrong_kind_is_one_clear_line(predict_py, tmp_path):
 
 def test_a_huge_photo_is_searched_downscaled_and_boxes_come_back_in_its_pixels(monkeypatch):
     gray = cv2.cvtColor(skimage.data.astronaut(), cv2.COLOR_RGB2GRAY)
-    (small_box,) = predict.find_faces(gray)
+    (small_box,) = faces.find_faces(gray)
     huge = cv2.resize(gray, (512 * 8, 512 * 8), interpolation=cv2.INTER_NEAREST)  # 4096 x 4096
     seen = []
-    detect = predict.detect_faces
-    monkeypatch.setattr(predict, "detect_faces", lambda image: seen.append(image.shape) or detect(image))
-    (box,) = predict.find_faces(huge)
-    assert max(seen[0]) <= predict.DETECT_SIDE
+    detect = faces.detect_faces
+    monkeypatch.setattr(faces, "detect_faces", lambda image: seen.append(image.shape) or detect(image))
+    (box,) = faces.find_faces(huge)
+    assert max(seen[0]) <= faces.DETECT_SIDE
     assert np.allclose(box, np.array(small_box) * 8, atol=8 * 6)
 
 
@@ -91,9 +91,9 @@ def test_the_crop_pads_with_the_photos_edge_as_before():
     gray = rng.integers(0, 256, (120, 90)).astype(np.uint8)
     for box in ((-10, -5, 50, 60), (60, 80, 40, 50), (10, 10, 30, 30), (-30, 70, 200, 90)):
         x, y, w, h = box
-        side = int(round(max(w, h) * predict.CROP_SCALE))
+        side = int(round(max(w, h) * faces.CROP_SCALE))
         x0, y0 = int(round(x + w / 2 - side / 2)), int(round(y + h / 2 - side / 2))
         pad = max(0, -x0, -y0, x0 + side - 90, y0 + side - 120)
         whole = np.pad(gray, pad, mode="edge")[y0 + pad:y0 + pad + side, x0 + pad:x0 + pad + side]
         expected = cv2.resize(whole, (96, 96), interpolation=cv2.INTER_AREA)
-        assert np.array_equal(predict.crop_96(gray, box)[0], expected)
+        assert np.array_equal(faces.crop_96(gray, box)[0], expected)

@@ -7,9 +7,10 @@ import shutil
 import pytest
 
 import nets
-from facial_keypoints.data import DataError
-from facial_keypoints.predictors import load_predictor
+from facial_keypoints.errors import DataError
+from facial_keypoints.prediction import load_predictor
 from facial_keypoints.runs import load_run, read_config
+from tests.conftest import spec
 from tests.hardening import run_script
 from tests.test_hardening_train import tiny_data
 
@@ -22,7 +23,7 @@ def tiny_run(tmp_path_factory):
     folder = tmp_path_factory.mktemp("tiny")
     data = tiny_data(folder / "data", 5)
     recipe = dataclasses.replace(nets.load("net1").RECIPE, epochs=1)
-    return train(nets.load("net1"), data, folder / "runs", recipe, verbose=0), data
+    return train(spec("net1", data, recipe), folder / "runs", verbose=0), data
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from facial_keypoints.data import DataError
+from facial_keypoints.errors import DataError
 from facial_keypoints.ledger import FIELDS, append, read
 from tests.conftest import ROOT
 
@@ -73,12 +73,12 @@ def test_specialists_record_one_row_for_the_finished_set(tmp_path):
     (folder / "scores.json").write_text(json.dumps({"val_rmse_px": {"specialists": 2.3612, "single net": 3.17}}))
     ledger = tmp_path / "runs.csv"
     manifest = {"net": "net1", "groups": ["eyes", "mouth"], "split": "rows"}
-    args = argparse.Namespace(pretrained="runs/net1-x", groups="nouri6", no_ledger=False)
+    args = argparse.Namespace(pretrained="runs/net1-x", groups="nouri6", no_ledger=False, record=False)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("FKD_LEDGER", str(ledger))
-        specialists.record(args, folder, manifest)
-        specialists.record(argparse.Namespace(**{**vars(args), "no_ledger": True}), folder, manifest)
-        specialists.record(argparse.Namespace(**{**vars(args), "pretrained": None, "groups": "study2"}), folder, manifest)
+        specialists.record_specialists(args, folder, manifest)
+        specialists.record_specialists(argparse.Namespace(**{**vars(args), "no_ledger": True}), folder, manifest)
+        specialists.record_specialists(argparse.Namespace(**{**vars(args), "pretrained": None, "groups": "study2"}), folder, manifest)
     rows = read(ledger)
     assert len(rows) == 2
     assert rows.iloc[0][["net", "epochs", "recipe_epochs", "split", "val_rmse_px", "ensemble_of", "rows", "wall_s",
@@ -103,3 +103,26 @@ def test_peers_record_one_row_per_scored_model(tmp_path):
         ["dlib 68-point, calibrated (side 80)", "1", "", "", "clips", ""], ["peers' average", "2", "", "2", "clips", ""],
         ["net16 (models/shipped)", "0.5", "flip", "", "clips", "40"]]
     assert set(rows["hardware"]) == {"AMD EPYC, 1 core (pinned)"} and all("predicted" in s for s in scored)
+
+
+def test_a_users_run_goes_to_their_own_ledger_and_a_maintainers_record_to_the_projects(ytf_dir, tmp_path, capsys,
+                                                                                       monkeypatch):
+    from facial_keypoints import ledger
+    from tests.hardening import run_script
+
+    project = tmp_path / "project" / "runs.csv"
+    monkeypatch.setattr(ledger, "PROJECT_LEDGER", project)
+    monkeypatch.delenv("FKD_LEDGER")
+    monkeypatch.chdir(tmp_path)
+    result = run_script(capsys, "train.py", "--net", "net1", "--epochs", "1", "--data", ytf_dir)
+    assert result.returncode == 0, result.stderr
+    (run,) = (tmp_path / "runs").glob("net1-*")
+    assert len(read(tmp_path / "runs" / "ledger.csv")) == 1 and not project.exists()
+
+    assert run_script(capsys, "-m facial_keypoints.ledger", "record", run).returncode == 0
+    assert read(project)["net"].tolist() == ["net1"] and len(read(tmp_path / "runs" / "ledger.csv")) == 1
+    assert run_script(capsys, "train.py", "--net", "net1", "--epochs", "1", "--data", ytf_dir, "--record",
+                      "--out", tmp_path / "more").returncode == 0
+    assert len(read(project)) == 2 and len(read(tmp_path / "runs" / "ledger.csv")) == 1
+    result = run_script(capsys, "train.py", "--net", "net1", "--no-ledger", "--record")
+    assert result.returncode == 2 and "not allowed with argument" in result.stderr

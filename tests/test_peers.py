@@ -6,7 +6,7 @@ import pytest
 from bench.peer_models import IBUG68, MESH468, calibrate, fit_calibration, from_resized, to_kaggle
 from bench.peers import keypoint_rmse
 from facial_keypoints.keypoints import COLUMNS, KEYPOINTS, mirror_name
-from facial_keypoints.runs import rmse
+from facial_keypoints.metrics import rmse
 
 pytestmark = pytest.mark.jax
 

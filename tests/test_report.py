@@ -162,25 +162,3 @@ def test_bad_input_is_one_line_and_nothing_is_written(tmp_path, bad, message):
     assert result.returncode == 1 and result.stderr.count("\n") == 1
     assert result.stderr.startswith("error: ") and result.stderr.endswith(f"{message}\n")
     assert {path: path.read_bytes() for path in root.rglob("*") if path.is_file()} == before
-
-
-def test_study_budget_skips_a_net_whose_ledger_estimate_does_not_fit(tmp_path, monkeypatch):
-    import keras
-
-    from facial_keypoints.progress import hardware
-    ledger = tmp_path / "runs.csv"
-    write_ledger(ledger, [{**ROWS[0], "hardware": hardware(), "backend": keras.backend.backend(), "s_per_epoch": "10"}])
-    before = ledger.read_bytes()
-    monkeypatch.setenv("FKD_LEDGER", str(ledger))
-    result = subprocess.run([sys.executable, "bench/study.py", "--nets", "net1", "--budget-minutes", "50",
-                             "--out", tmp_path / "runs"], cwd=ROOT, capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-    assert ("net1: skipped, 400 epochs need about 1 h 06 min (10 s/epoch from 1 ledger run(s) on "
-            f"{hardware()}); 50 min 00 s of the budget left") in re.sub(r"49 min 5\d s", "50 min 00 s", result.stdout)
-    assert ledger.read_bytes() == before and not (tmp_path / "runs").exists()
-
-
-def test_a_bad_study_option_is_one_line():
-    result = subprocess.run([sys.executable, "bench/study.py", "--budget-minutes", "0"], cwd=ROOT, capture_output=True,
-                            text=True)
-    assert result.returncode == 2 and "--budget-minutes: expected a positive number, got 0.0" in result.stderr

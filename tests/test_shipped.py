@@ -13,7 +13,7 @@ import pytest
 import skimage.data
 
 from facial_keypoints.data import EMBEDDED, FAST_MODEL, SHIPPED_MODEL
-from facial_keypoints.evaluate import validation_rmse
+from facial_keypoints.prediction import validation_rmse
 from facial_keypoints.runs import read_config
 from tests.conftest import ROOT
 

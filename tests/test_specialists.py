@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 import nets
-from facial_keypoints.data import DataError
+from facial_keypoints.errors import DataError
 from facial_keypoints.keypoints import COLUMNS, mirror_name, mirror_permutation
-from facial_keypoints.specialists import SPECIALIST_SETTINGS, aggregate, default_epochs, group_columns
+from facial_keypoints.groups import SPECIALIST_SETTINGS, aggregate, default_epochs, group_columns
 from facial_keypoints.training import copy_all_but_output_layer
 from tests.conftest import ROOT
 

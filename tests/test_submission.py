@@ -5,9 +5,9 @@ import sys
 import numpy as np
 import pytest
 
-from facial_keypoints.data import DataError
+from facial_keypoints.errors import DataError
 from facial_keypoints.keypoints import COLUMNS, flip_targets, scale, shift_images
-from facial_keypoints.runs import predict_pixels, tta_views
+from facial_keypoints.prediction import predict_pixels, tta_views
 from facial_keypoints.submission import (
     average_submissions,
     check_submission,

@@ -10,7 +10,7 @@ import pytest
 from facial_keypoints.data import load_test, load_training
 from facial_keypoints.runs import read_config
 from facial_keypoints.splits import validation_mask
-from facial_keypoints.tables import DataError
+from facial_keypoints.errors import DataError
 from facial_keypoints.teachers import (check_teacher, read_teacher, teacher_labels, teacher_predictions,
                                        write_labels)
 from tests.conftest import ROOT

@@ -13,11 +13,13 @@ import pytest
 
 import nets
 from facial_keypoints.data import load_training
-from facial_keypoints.predictors import load_predictor
-from facial_keypoints.runs import predict_pixels, read_config, rmse
+from facial_keypoints.prediction import load_predictor
+from facial_keypoints.prediction import predict_pixels
+from facial_keypoints.runs import read_config
+from facial_keypoints.metrics import rmse
 from facial_keypoints.splits import examples, near_duplicate_groups, split_rows, validation_mask
 from facial_keypoints.training import train
-from tests.conftest import ROOT, short_net1_recipe
+from tests.conftest import ROOT, short_net1_recipe, spec
 
 
 @pytest.mark.jax
@@ -70,8 +72,8 @@ def test_net1_beats_the_mean_shape_on_real_data(net1_run, ytf_dir):
 
 def test_the_plain_pipeline_learns_like_the_fast_one(net1_run, ytf_dir, tmp_path):
     fast = check_run_folder(net1_run, ytf_dir)
-    plain = check_run_folder(train(nets.load("net1"), ytf_dir, tmp_path, short_net1_recipe(), verbose=0,
-                                   pipeline="plain"), ytf_dir)
+    plain = check_run_folder(train(spec("net1", ytf_dir, short_net1_recipe(), pipeline="plain"), tmp_path,
+                                   verbose=0), ytf_dir)
     assert (fast["pipeline"], plain["pipeline"]) == ("fast", "plain")
     assert plain["val_rmse_px"] < 0.9 * plain["mean_shape_val_rmse_px"]
     assert abs(fast["val_rmse_px"] - plain["val_rmse_px"]) < 0.05 * plain["val_rmse_px"]
@@ -98,8 +100,8 @@ def test_imputed_rows_join_the_training_set(ytf_dir, tmp_path):
 
 def test_the_modern_recipe_trains_on_every_row_with_augmentation(ytf_dir, tmp_path):
     recipe = dataclasses.replace(nets.load("net13").RECIPE, epochs=2)
-    config = check_run_folder(train(nets.load("net13"), ytf_dir, tmp_path, recipe, train_rows=256, verbose=0,
-                                    split="clips"), ytf_dir)
+    config = check_run_folder(train(spec("net13", ytf_dir, recipe, train_rows=256, split="clips"), tmp_path,
+                                    verbose=0), ytf_dir)
     assert config["recipe"]["all_rows"] and config["recipe"]["rotate"] == 12 and config["split"] == "clips"
     assert config["train_rows"] == 256 and config["val_rows"] == 206 and config["epochs_run"] == 2
 
@@ -109,7 +111,7 @@ def test_net2_beats_the_mean_shape_on_real_data(ytf_dir, tmp_path):
     # shape (3.32 px); smaller batches and a larger step get below it in 15.
     net = nets.load("net2")
     recipe = dataclasses.replace(net.RECIPE, epochs=15, batch_size=32, learning_rate=(0.1, 0.1))
-    config = check_run_folder(train(net, ytf_dir, tmp_path, recipe, verbose=0), ytf_dir)
+    config = check_run_folder(train(spec("net2", ytf_dir, recipe), tmp_path, verbose=0), ytf_dir)
     assert config["val_rmse_px"] < config["mean_shape_val_rmse_px"]
 
 
@@ -146,7 +148,7 @@ def test_same_seed_same_backend_gives_identical_histories(ytf_dir, tmp_path):
     recipe = dataclasses.replace(net.RECIPE, epochs=3, flip=True, patience=2)
     histories = []
     for seed in (0, 0, 1):
-        run_dir = train(net, ytf_dir, tmp_path, recipe, seed=seed, train_rows=256, verbose=0)
+        run_dir = train(spec("net1", ytf_dir, recipe, seed=seed, train_rows=256), tmp_path, verbose=0)
         rows = [line.split(",") for line in (run_dir / "history.csv").read_text().splitlines()]
         seconds = rows[0].index("seconds")
         histories.append([row[:seconds] + row[seconds + 1:] for row in rows])
@@ -156,10 +158,11 @@ def test_same_seed_same_backend_gives_identical_histories(ytf_dir, tmp_path):
 
 KILLABLE_RUN = """
 import dataclasses, nets
+from facial_keypoints.recipe import RunSpec
 from facial_keypoints.training import train
-net = nets.load("net1")
-recipe = dataclasses.replace(net.RECIPE, epochs=200, learning_rate=(0.02, 0.002), momentum=(0.9, 0.95), patience=500)
-train(net, {data!r}, {out!r}, recipe, train_rows=300, checkpoint_every=5, verbose=2)
+recipe = dataclasses.replace(nets.load("net1").RECIPE, epochs=200, learning_rate=(0.02, 0.002), momentum=(0.9, 0.95),
+                             patience=500)
+train(RunSpec(net="net1", recipe=recipe, data={data!r}, train_rows=300), {out!r}, checkpoint_every=5, verbose=2)
 """
 
 

@@ -7,9 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import predict
+from facial_keypoints import faces as faces_module
 from facial_keypoints import video
-from facial_keypoints.data import EMBEDDED, DataError, load_test
+from facial_keypoints.data import EMBEDDED, load_test
+from facial_keypoints.errors import DataError
 from facial_keypoints.keypoints import COLUMNS
 from tests.hardening import run_script
 
@@ -73,17 +74,18 @@ def test_smoothing_follows_the_same_face_and_starts_afresh_for_a_new_one():
     assert np.array_equal(video.Smoother(None)([box], np.ones((1, 30))), np.ones((1, 30)))  # no smoothing
 
 
-def test_a_video_that_fails_midway_leaves_nothing(clip, tmp_path):
+def test_a_video_that_fails_midway_leaves_nothing(clip, tmp_path, monkeypatch):
     frames = []
 
-    def faces(frame):
+    def faces(frame, predict_scaled, tta):
         frames.append(frame)
         if len(frames) == 5:
             raise OSError("disk full")
         return [], np.empty((0, 30))
 
+    monkeypatch.setattr(faces_module, "faces_in", faces)
     with pytest.raises(OSError, match="disk full"):
-        video.annotate(clip, tmp_path / "clip-keypoints.mp4", tmp_path / "clip-keypoints.csv", faces, predict.draw)
+        video.annotate(clip, tmp_path / "clip-keypoints.mp4", tmp_path / "clip-keypoints.csv", None)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -116,7 +118,7 @@ def test_a_huge_photo_is_decoded_at_a_fraction_and_mapped_back(tmp_path, capsys)
     photo = tmp_path / "huge.jpg"
     big = cv2.resize(np.pad(face_panel(faces[0]), 100, mode="edge"), (5000, 5000), interpolation=cv2.INTER_LINEAR)
     cv2.imwrite(str(photo), big)
-    color, factor = predict.read_photo(photo)
+    color, factor = faces_module.read_photo(photo)
     assert factor == 2 and color.shape == (2500, 2500, 3)
     result = predict_py(capsys, photo, "--out", tmp_path / "out")
     assert result.returncode == 0 and "(read at 1/2 scale)" in result.stdout, result.stderr
@@ -126,4 +128,4 @@ def test_a_huge_photo_is_decoded_at_a_fraction_and_mapped_back(tmp_path, capsys)
     eye = face["keypoints"]["left_eye_center"]
     assert x <= eye[0] <= x + w and y <= eye[1] <= y + h
     with pytest.raises(DataError):
-        predict.read_photo(tmp_path / "out" / "huge-keypoints.json")
+        faces_module.read_photo(tmp_path / "out" / "huge-keypoints.json")

@@ -1,4 +1,6 @@
-"""Nouri's specialists: one model per keypoint group, each trained on every row that has its group.
+"""Nouri's specialists' keypoint groups and their folders: one model per group, each trained on every row
+that has its group (specialists.py trains them); a specialists folder holds manifest.json and one run
+folder per group, and predicts all 30 columns put back together.
 
 The groups are written by keypoint name; their columns and flip pairs follow from the names, so a
 group can never pair an eye corner with an eyebrow.
@@ -8,9 +10,9 @@ from pathlib import Path
 
 import numpy as np
 
-from facial_keypoints.data import DataError
+from facial_keypoints.errors import DataError
 from facial_keypoints.keypoints import COLUMNS, KEYPOINTS
-from facial_keypoints.runs import load_run, read_json, scaled_predictor
+from facial_keypoints.runs import read_json
 
 GROUP_NAME = re.compile(r"[A-Za-z0-9_]+")  # a group is a folder inside the specialists folder: no / or ..
 
@@ -58,6 +60,10 @@ def aggregate(parts):
     return predict_scaled
 
 
+def is_specialists_folder(folder):
+    return (Path(folder) / "manifest.json").is_file()
+
+
 def read_manifest(folder):
     """manifest.json of a specialists folder, its group names checked before they are joined into paths."""
     path = Path(folder) / "manifest.json"
@@ -70,17 +76,3 @@ def read_manifest(folder):
         if not isinstance(group, str) or not GROUP_NAME.fullmatch(group):
             raise DataError(f"{path}: group {str(group)[:40]!r} is not a plain name (letters, digits, _); {fix}")
     return manifest
-
-
-def load_specialists(folder):
-    """predict_scaled over all 30 columns from a specialists folder (manifest.json + one run per group)."""
-    folder = Path(folder)
-    manifest = read_manifest(folder)
-    missing = [g for g in manifest["groups"] if not (folder / g / "model.keras").is_file()]
-    if missing:
-        raise DataError(f"{folder}: specialists {', '.join(missing)} not trained yet; re-run specialists.py to finish")
-    parts = []
-    for group in manifest["groups"]:
-        model, config = load_run(folder / group)
-        parts.append((config["columns"], scaled_predictor(model)))
-    return aggregate(parts)

@@ -12,9 +12,9 @@ import keras
 import numpy as np
 from keras import layers, ops
 
-from facial_keypoints.data import DataError
+from facial_keypoints.errors import DataError
 from facial_keypoints.keypoints import COLUMNS, IMAGE_SIZE, PIXEL_MAX, mirror_map, shifted_index, unscale
-from facial_keypoints.runs import tta_views
+from facial_keypoints.prediction import tta_views
 
 # format -> (file suffix, the (import name, pip name) of what it needs beyond requirements.txt)
 FORMATS = {
@@ -72,7 +72,7 @@ class MirrorKeypoints(layers.Layer):
 
 def deploy_model(model, tta=None):
     """pixels 0..255 (N, 96, 96, 1) -> keypoints in pixels (N, 30): model between its input scaling (/255)
-    and keypoints.unscale, averaged over the views of runs.tta_views(tta), as runs.predict_pixels."""
+    and keypoints.unscale, averaged over the views of prediction.tta_views(tta), as prediction.predict_pixels."""
     pixels = keras.Input((IMAGE_SIZE, IMAGE_SIZE, 1), name=INPUT_NAME)
     images = layers.Rescaling(1 / PIXEL_MAX)(pixels)  # keypoints.to_inputs, as a layer
 

@@ -1,0 +1,1 @@
+"""The maintained tools (python -m bench.NAME): report, ship, study, inference, peers, photos, audit, peer_labels."""
