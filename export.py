@@ -27,6 +27,9 @@ INT8_LIMIT_PX = 0.1  # largest validation RMSE an int8 export may lose
 
 
 def output_path(args, run, suffix):
+    """Where the export goes, checked before any work: an existing path only with --overwrite, and only
+    when it is an earlier export of this format (never a folder of the user's files)."""
+    from facial_keypoints import deploy
     from facial_keypoints.errors import DataError
     from facial_keypoints.paths import output_file, output_folder
     name = f"{run.name}{'-int8' if args.quantize else ''}{suffix or '-savedmodel'}"
@@ -36,6 +39,9 @@ def output_path(args, run, suffix):
     out = output_folder(out, make=False) if args.format == "savedmodel" else output_file(out)
     if out.exists() and not args.overwrite:
         raise DataError(f"{out}: exists already; give --overwrite to replace it, or another --out")
+    if out.exists() and not deploy.is_export(out, args.format):
+        raise DataError(f"--overwrite {out}: not an earlier {args.format} export (--overwrite replaces only one of "
+                        "those); choose another --out")
     return out
 
 
@@ -82,7 +88,8 @@ def main():
                         help="test-time augmentation inside the graph (default: the run's recorded one)")
     cli.add_data_option(parser, help="data for the parity check (default: $FKD_DATA, else ./data, else embedded)")
     parser.add_argument("--faces", type=int, default=256, help="test faces of the float parity check (default 256)")
-    parser.add_argument("--overwrite", action="store_true", help="replace an earlier export at the same path")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace an earlier export of this format at the same path (nothing else)")
     args = parser.parse_args()
 
     from facial_keypoints import deploy

@@ -11,13 +11,11 @@ trained again: after a crash, the same command resumes the unfinished one from i
 goes on with the rest.
 
 Exit status: 0 when done, 1 with one line `error: ...` for a bad argument or bad data (checked before
-the specialists folder is written), 130 when Ctrl-C stopped a specialist (saved as it was).
+the specialists folder is written), 130 when Ctrl-C or SIGTERM stopped a specialist (saved as it was).
 """
-import concurrent.futures
 import dataclasses
 import json
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -26,7 +24,7 @@ import nets
 from facial_keypoints import cli
 from facial_keypoints.data import SHIPPED_MODEL, find_data_dir
 from facial_keypoints.errors import DataError
-from facial_keypoints.groups import read_manifest
+from facial_keypoints.groups import check_folder, group_epochs, run_processes
 from facial_keypoints.paths import output_folder
 from facial_keypoints.preflight import check_settings
 
@@ -80,12 +78,7 @@ def plan_folder(args, parser):
                 "pretrained": str(Path(args.pretrained).resolve()) if args.pretrained else None,
                 "columns": {g: group_columns(k) for g, k in SPECIALIST_SETTINGS[args.groups].items()},
                 "epochs_scale": args.epochs_scale, "seed": args.seed, "split": args.split}
-    if (folder / "manifest.json").is_file():
-        before = read_manifest(folder)
-        changed = [k for k in manifest if k in before and before[k] != manifest[k]]  # older: fewer keys
-        if changed:
-            raise DataError(f"{folder} holds specialists made with another {changed[0]} ({before.get(changed[0])}); "
-                            "choose another --out")
+    check_folder(folder, manifest)
     return folder, manifest
 
 
@@ -95,16 +88,18 @@ def check_start(args, manifest, groups, training, rows):
     from facial_keypoints.keypoints import COLUMNS
     from facial_keypoints.preflight import check_rows
     from facial_keypoints.runs import load_run
-    from facial_keypoints.training import copy_all_but_output_layer
+    from facial_keypoints.training import copy_weights
 
     net = nets.load(manifest["net"])
     check_rows(args.data, training, rows, net.RECIPE, [manifest["columns"][group] for group in groups])
+    for group in groups:  # an --epochs-scale that gives a group an absurd schedule
+        group_epochs(training["keypoints"], group, manifest["columns"][group], bool(args.pretrained), args.epochs_scale)
     if args.pretrained and groups:
         pretrained, config = load_run(args.pretrained)
         if len(config["columns"]) != len(COLUMNS):
             raise DataError(f"--pretrained {args.pretrained}: predicts {len(config['columns'])} of the {len(COLUMNS)} "
                             "columns (a specialist?); specialists start from a net of all 30")
-        copy_all_but_output_layer(pretrained, net.build(len(manifest["columns"][groups[0]])))
+        copy_weights(pretrained, net.build(len(manifest["columns"][groups[0]])))
         return pretrained
 
 
@@ -124,18 +119,15 @@ def train_here(args, folder, manifest, groups, training, rows):
     """Train the groups one after the other in this process."""
     import keras
 
-    from facial_keypoints.groups import default_epochs
     from facial_keypoints.recipe import RunSpec
     from facial_keypoints.runs import has_checkpoint, read_config
-    from facial_keypoints.splits import has_columns
     from facial_keypoints.training import train
 
     net = nets.load(manifest["net"])
     pretrained = str(folder / PRETRAINED) if args.pretrained else None
     for group in groups:
         columns = manifest["columns"][group]
-        count = int(has_columns(training["keypoints"], columns).sum())
-        epochs = default_epochs(count, pretrained is not None, args.epochs_scale)
+        count, epochs = group_epochs(training["keypoints"], group, columns, pretrained is not None, args.epochs_scale)
         recipe = dataclasses.replace(net.RECIPE, epochs=epochs, patience=200)
         print(f"{group}: {len(columns)} columns, {count} rows, up to {epochs} epochs", flush=True)
         spec = RunSpec(net=manifest["net"], recipe=recipe, data=str(Path(args.data).resolve()), seed=args.seed,
@@ -143,19 +135,21 @@ def train_here(args, folder, manifest, groups, training, rows):
         run_dir = train(spec, folder, name=group, resume=has_checkpoint(folder / group), training=training, rows=rows)
         keras.backend.clear_session()
         if read_config(run_dir)["interrupted"]:
-            print(f"Ctrl-C: stopped after {group} (saved as it was); re-run to train the others", file=sys.stderr)
+            print(f"stopped after {group} (saved as it was); re-run to train the others", file=sys.stderr)
             sys.exit(130)
 
 
-def train_in_processes(args, groups):
-    """One process per specialist, args.jobs at a time; a failing one does not stop the others."""
-    def one(group):
-        command = [sys.executable, __file__, *sys.argv[1:], "--only", group, "--jobs", "1"]
-        env = {**os.environ, "XLA_PYTHON_CLIENT_PREALLOCATE": "false"}  # several JAX processes share a GPU
-        return group, subprocess.run(command, env=env).returncode
+def specialist_command(group):
+    """The command line of one specialist's process: this one, for that group alone."""
+    return [sys.executable, __file__, *sys.argv[1:], "--only", group, "--jobs", "1"]
 
-    with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
-        failed = [group for group, code in pool.map(one, groups) if code != 0]
+
+def train_in_processes(args, groups):
+    """One process per specialist, args.jobs at a time (groups.run_processes: Ctrl-C and SIGTERM reach every
+    running one); a failing one does not stop the others."""
+    env = {**os.environ, "XLA_PYTHON_CLIENT_PREALLOCATE": "false"}  # several JAX processes share a GPU
+    codes = run_processes({group: specialist_command(group) for group in groups}, args.jobs, env)
+    failed = [group for group, code in codes.items() if code != 0]
     if failed:
         raise DataError(f"specialists {', '.join(failed)} failed (see above); the others are saved, re-run to retry")
 
@@ -189,6 +183,11 @@ def record_specialists(args, folder, manifest):
     from facial_keypoints.runs import read_config
 
     configs = [read_config(folder / group) for group in manifest["groups"]]
+    stopped = [group for group, config in zip(manifest["groups"], configs) if config.get("interrupted")]
+    if stopped:
+        print(f"note: {folder} goes into no ledger: specialist {stopped[0]} was stopped early (interrupted)",
+              file=sys.stderr)
+        return
     score = json.loads((folder / "scores.json").read_text())["val_rmse_px"]["specialists"]
     seconds, epochs = sum(c["seconds"] for c in configs), sum(c["epochs_run"] for c in configs)
     name = f"{manifest['net']} specialists" + ("" if args.pretrained else " from scratch")
@@ -201,6 +200,8 @@ def record_specialists(args, folder, manifest):
 def main():
     parser, args = parse_args()
     cli.check_positive(parser, jobs=args.jobs, devices=args.devices)
+    cli.check_range(parser, 0, cli.MAX_SEED, seed=args.seed)
+    args.pipeline = args.pipeline or "fast"
     if not 0 < args.epochs_scale < float("inf"):
         parser.error(f"--epochs-scale: expected a positive number, got {args.epochs_scale}")
     folder, manifest = plan_folder(args, parser)
@@ -224,6 +225,9 @@ def main():
     training = load_training(args.data)
     rows = select_rows(training, args.split)
     pretrained = check_start(args, manifest, todo, training, rows)
+    if not args.only:
+        from facial_keypoints.ledger import check_writable, ledger_path
+        check_writable(ledger_path(args.no_ledger, args.record))
     start_folder(folder, manifest, pretrained)
     for group in sorted(set(wanted) - set(todo), key=wanted.index):
         print(f"{group}: done already ({folder / group})")

@@ -4,6 +4,7 @@
     python submit.py --run runs/net7-...                    # -> submissions/net7-....csv
     python submit.py --run runs/net7-... --tta flip         # average with the mirrored prediction
     python submit.py --runs runs/net13-a runs/net13-b --tta flip   # ensemble: average the runs' predictions
+    python submit.py --with-peers [--run RUN]               # blended with dlib + MediaPipe by RUN/stack.json
     python submit.py --average a.csv b.csv [--weights 2 1]  # blend submissions (checked against IdLookupTable.csv)
     python submit.py --score sub.csv --solution answers.csv [--lookup IdLookupTable.csv]
 """
@@ -16,8 +17,24 @@ from facial_keypoints.paths import output_file
 from facial_keypoints.tables import load_lookup
 
 
+def peers_stack(run_dir, tta):
+    """The run's stack (RUN/stack.json: python -m bench.stack) ready to apply, checked before any work:
+    a missing stack.json or missing peers' packages is one line."""
+    import sys
+
+    from facial_keypoints.peers import require_packages
+    from facial_keypoints.stacking import Stack, read_stack
+    record = read_stack(run_dir)
+    require_packages()
+    if record.get("tta") != tta:
+        print(f"note: {run_dir}/stack.json was fitted on predictions with TTA {record.get('tta') or 'none'}; "
+              f"these use {tta or 'none'}", file=sys.stderr)
+    return Stack(record)
+
+
 def from_runs(args):
-    """One run's predictions, or the mean of several runs' (an ensemble), each with the chosen TTA."""
+    """One run's predictions, or the mean of several runs' (an ensemble), each with the chosen TTA; with
+    --with-peers, blended with the peers' by the run's stack."""
     import numpy as np
 
     from facial_keypoints.prediction import load_full_predictor, predict_pixels
@@ -25,14 +42,18 @@ def from_runs(args):
 
     run_dirs = [args.run] if args.run else args.runs
     name = Path(args.run).resolve().name if args.run else f"ensemble-of-{len(run_dirs)}"
-    name += "-tta" if args.tta else ""
+    name += ("-tta" if args.tta else "") + ("-stack" if args.with_peers else "")
     out = output_file(args.out or Path("submissions") / f"{name}.csv", "--out")
+    stack = peers_stack(args.run, args.tta) if args.with_peers else None
     predictors = [load_full_predictor(run_dir) for run_dir in run_dirs]  # a damaged run fails before the data load
     data_dir = find_data_dir(args.data)
     lookup = load_lookup(data_dir / "IdLookupTable.csv")
     test = load_test(data_dir)
     predictions = np.mean([predict_pixels(predictor, test["images"], COLUMNS, args.tta) for predictor in predictors],
                           axis=0)
+    if stack is not None:
+        predictions = stack(test["images"], predictions)
+        stack.close()
     locations = lookup_locations(lookup, test["image_ids"], predictions)
     out.parent.mkdir(parents=True, exist_ok=True)
     write_submission(out, lookup[0], locations, lookup[0])
@@ -55,7 +76,8 @@ def averaged(args):
 def scored(args):
     from facial_keypoints.submission import load_solution, read_submission, score
 
-    print(f"RMSE {score(read_submission(args.score), load_solution(args.solution, args.lookup)):.5f}")
+    solution = load_solution(args.solution, args.lookup)
+    print(f"RMSE {score(read_submission(args.score), solution, args.score, args.solution):.5f}")
 
 
 def main():
@@ -68,6 +90,8 @@ def main():
     task.add_argument("--score", metavar="CSV", help="a submission to score against --solution")
     parser.add_argument("--tta", choices=TTAS, help="test-time augmentation (with --run/--runs): flip, the face and "
                         "its mirror image; shift, both also moved one pixel each way (18 views, 9 times flip's time)")
+    parser.add_argument("--with-peers", action="store_true", help="with --run or the default run: blend its "
+                        "predictions with the calibrated dlib and MediaPipe by RUN/stack.json (python -m bench.stack RUN)")
     parser.add_argument("--weights", nargs="+", type=float, help="one weight per --average input")
     parser.add_argument("--solution", help="RowId,Location answers, or with --lookup a training-format CSV")
     parser.add_argument("--lookup", help="the IdLookupTable.csv that --average inputs must match (default: the data "
@@ -81,6 +105,8 @@ def main():
                                 not all(0 <= w < float("inf") for w in weights) or sum(weights) <= 0):
         parser.error(f"--weights: expected one non-negative number per --average input ({len(args.average or [])}), "
                      f"not all zero, got {' '.join(f'{w:g}' for w in weights)}")
+    if args.with_peers and (args.runs or args.average or args.score):
+        parser.error("--with-peers: goes with --run RUN or the default run, not --runs, --average or --score")
     if not (args.run or args.runs or args.average or args.score):
         from facial_keypoints.runs import best_tta
         args.run, args.tta = SHIPPED_MODEL, args.tta or best_tta(SHIPPED_MODEL)

@@ -9,13 +9,14 @@
     python train.py --net net16 --split clips --teacher models/shipped   # distil: the teacher labels the gaps
     python train.py --net net16 --split clips --teacher runs/A runs/B    # distil from the average of two runs
     python train.py --net net16 --split clips --exclude results/audit.csv   # leave suspicious labels out
+    python train.py --net net22 --split clips --pretrained models/net12   # fine-tune a trained run
     KERAS_BACKEND=jax python train.py --net net12 --devices 4   # data-parallel over 4 accelerators
 
 A finished run is added to your own ledger, runs/ledger.csv (or $FKD_LEDGER); --record adds it to the
 project's results/runs.csv instead (maintainers), --no-ledger to none.
 
 Exit status: 0 when the run finished, 1 with one line `error: ...` for a bad argument or bad data,
-130 when Ctrl-C stopped the run (the run folder is still written, with the best weights so far).
+130 when Ctrl-C or SIGTERM stopped the run (the run folder is still written, with the best weights so far).
 """
 import dataclasses
 import sys
@@ -23,6 +24,9 @@ from pathlib import Path
 
 import nets
 from facial_keypoints import cli
+
+
+RESUMED_AS_STARTED = ("net", "epochs", "seed", "teacher", "exclude", "pretrained", "split", "pipeline", "impute", "out")
 
 
 def list_nets():
@@ -46,11 +50,11 @@ def parse_args():
     parser.add_argument("--list", action="store_true", help="list the nets and exit")
     parser.add_argument("--epochs", type=int, help="override the recipe's epochs (schedules span these)")
     cli.add_data_option(parser)
-    parser.add_argument("--out", default="runs", help="where run folders go (default: runs)")
+    parser.add_argument("--out", help="where run folders go (default: runs)")
     parser.add_argument("--seed", type=int, help="seed for weights, shuffling and flips (default: 0)")
     parser.add_argument("--checkpoint-every", type=int, default=25, metavar="N", help="epochs between checkpoints")
     parser.add_argument("--resume", metavar="RUN_DIR", help="continue this unfinished run from its last checkpoint")
-    parser.add_argument("--impute", choices=["none", "median", "knn"], default="none",
+    parser.add_argument("--impute", choices=["none", "median", "knn"],
                         help="train on every row, missing keypoints filled this way (default: the recipe's rows)")
     parser.add_argument("--teacher", metavar="RUN", nargs="+",
                         help="runs (same split; each predicts with the TTA it recorded, else flip) or labels files "
@@ -59,10 +63,15 @@ def parse_args():
     parser.add_argument("--exclude", metavar="FILE",
                         help="a CSV with a column `row` (training.csv's row numbers, from 1; bench/audit.py writes "
                              "one): those rows are left out of training (validation rows stay)")
+    parser.add_argument("--pretrained", metavar="RUN",
+                        help="start every layer from this run's weights (a net of the same layers, trained on the same "
+                             "split), e.g. models/shipped")
     cli.add_ledger_options(parser)
     cli.add_speed_options(parser)
     args = parser.parse_args()
     cli.check_positive(parser, epochs=args.epochs, checkpoint_every=args.checkpoint_every, devices=args.devices)
+    cli.check_range(parser, 1, cli.MAX_EPOCHS, epochs=args.epochs)
+    cli.check_range(parser, 0, cli.MAX_SEED, seed=args.seed)
     return parser, args
 
 
@@ -77,10 +86,10 @@ def main():
     if args.list:
         return list_nets()
     if args.resume:
-        given = [f"--{name}" for name in ("net", "epochs", "seed", "teacher", "exclude") if getattr(args, name) is not None]
+        given = [f"--{name}" for name in RESUMED_AS_STARTED if getattr(args, name) is not None]
         if given:
-            parser.error(f"--resume continues the run with the net, epochs, seed, teacher and exclusions it was started with; "
-                         f"leave out {' and '.join(given)}")
+            parser.error(f"--resume continues the run with the net, epochs, seed, teachers, exclusions, start, split, "
+                         f"pipeline, imputation and folder it was started with; leave out {' and '.join(given)}")
         return resume(args)
     if not args.net:
         parser.error("give --net NAME (see --list)")
@@ -93,15 +102,16 @@ def main():
     from facial_keypoints.errors import DataError
     from facial_keypoints.keypoints import COLUMNS
     from facial_keypoints.paths import output_folder
-    from facial_keypoints.preflight import check_rows, check_settings, remove_failed_start
+    from facial_keypoints.ledger import check_writable, ledger_path
+    from facial_keypoints.preflight import check_rows, check_settings
     from facial_keypoints.recipe import RunSpec
     from facial_keypoints.splits import select_rows
     from facial_keypoints.tables import load_row_numbers
     recipe = net.RECIPE if args.epochs is None else dataclasses.replace(net.RECIPE, epochs=args.epochs)
-    if args.impute != "none":
+    if args.impute not in (None, "none"):
         recipe = dataclasses.replace(recipe, all_rows=True, impute=args.impute)
     try:
-        check_settings(recipe, COLUMNS, args.pipeline)
+        check_settings(recipe, COLUMNS, args.pipeline or "fast")
     except ValueError as error:
         parser.error(str(error))
     teachers = []
@@ -113,37 +123,63 @@ def main():
             parser.error(str(error))
         teachers.append(read_teacher(teacher))
     exclude = load_row_numbers(args.exclude) if args.exclude else ()
+    pretrained = check_pretrained(args.pretrained, args.net, args.split or "rows") if args.pretrained else None
 
-    out = output_folder(args.out, "--out", make=False)
+    out = output_folder(args.out or "runs", "--out", make=False)
+    check_writable(ledger_path(args.no_ledger, args.record))
     data_dir = find_data_dir(args.data)
     spec = RunSpec(net=args.net, recipe=recipe, data=str(Path(data_dir).resolve()), seed=args.seed or 0,
-                   pipeline=args.pipeline, split=args.split or "rows", teachers=tuple(teachers), exclude=tuple(exclude))
+                   pipeline=args.pipeline or "fast", split=args.split or "rows", teachers=tuple(teachers),
+                   exclude=tuple(exclude), pretrained=pretrained)
     training = load_training(data_dir)
     rows = select_rows(training, spec.split, spec.exclude)  # once: checked here, used by train()
     check_rows(data_dir, training, rows, recipe)
 
     from facial_keypoints.training import train, unused_name
-    name = unused_name(out, args.net)
-    try:
-        run_dir = train(spec, out, name=name, checkpoint_every=args.checkpoint_every, training=training, rows=rows)
-    except BaseException:
-        remove_failed_start(out / name)
-        raise
+    name = unused_name(out, args.net)  # reserved: its unfinished folder is made; train() removes it if it fails
+    run_dir = train(spec, out, name=name, checkpoint_every=args.checkpoint_every, training=training, rows=rows)
     say_and_record(run_dir, args)
+
+
+def check_pretrained(run_dir, net_name, split):
+    """--pretrained RUN: a finished run of all 30 columns, trained on `split` (its validation rows are then
+    still unseen), whose layers fit the net. Returns its folder, resolved (what config.json records)."""
+    from facial_keypoints.errors import DataError
+    from facial_keypoints.keypoints import COLUMNS
+    from facial_keypoints.prediction import run_split
+    from facial_keypoints.runs import load_run
+    from facial_keypoints.training import copy_weights
+
+    model, config = load_run(run_dir)
+    if tuple(config["columns"]) != tuple(COLUMNS):
+        raise DataError(f"--pretrained {run_dir}: predicts {len(config['columns'])} of the {len(COLUMNS)} columns")
+    if run_split(run_dir) != split:
+        raise DataError(f"--pretrained {run_dir} was validated on the {run_split(run_dir)} split, so it trained on "
+                        f"rows the {split} split validates on: give --split {run_split(run_dir)}")
+    copy_weights(model, nets.load(net_name).build(len(COLUMNS)), head=True)
+    return str(Path(run_dir).resolve())
 
 
 def resume(args):
     """Start the unfinished run again as it was started (net, recipe, seed, data), from its checkpoint."""
     import dataclasses as dc
 
-    from facial_keypoints.checkpoints import read_state
+    from facial_keypoints.checkpoints import RESTART, read_state
+    from facial_keypoints.data import find_data_dir
+    from facial_keypoints.errors import DataError
+    from facial_keypoints.ledger import check_writable, ledger_path
     from facial_keypoints.recipe import RunSpec
-    from facial_keypoints.training import train
+    from facial_keypoints.training import nets_load, train
 
     run_dir = Path(args.resume)
-    spec = RunSpec.from_record(read_state(run_dir))
-    if args.data:
-        spec = dc.replace(spec, data=args.data)
+    try:
+        spec = RunSpec.from_record(read_state(run_dir))
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise DataError(f"{run_dir}: its checkpoint's state.json does not describe a run ({error}); {RESTART}") from None
+    nets_load(spec.net)  # a net removed since: one line
+    if args.data is not None:
+        spec = dc.replace(spec, data=str(find_data_dir(args.data).resolve()))
+    check_writable(ledger_path(args.no_ledger, args.record))
     run_dir = train(spec, run_dir.parent, name=run_dir.name, checkpoint_every=args.checkpoint_every, resume=True)
     say_and_record(run_dir, args)
 
@@ -157,8 +193,8 @@ def say_and_record(run_dir, args):
     print(f"wrote {run_dir}: validation RMSE {config['val_rmse_px']:.3f} px (mean shape "
           f"{config['mean_shape_val_rmse_px']:.3f} px) in {config['seconds'] / 60:.1f} min")
     if config["interrupted"]:
-        print(f"interrupted by Ctrl-C after epoch {config['epochs_run']}: {run_dir} holds the best weights so far "
-              "(exit status 130)", file=sys.stderr)
+        print(f"interrupted by Ctrl-C or SIGTERM after epoch {config['epochs_run']}: {run_dir} holds the best weights "
+              "so far (exit status 130)", file=sys.stderr)
         sys.exit(130)
     append_run(ledger_path(args.no_ledger, args.record), config)
 

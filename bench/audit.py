@@ -1,12 +1,12 @@
 """Label audit (issue 16): the labelled keypoints that every independent witness places elsewhere, and the
 faces whose labels break face geometry. Writes the list for `train.py --exclude` and a picture of the worst.
 
-    python bench/audit.py                  # -> results/audit.csv and docs/audit.png
-    python bench/audit.py --threshold 8    # only labels more than 8 px from every witness
+    python -m bench.audit                  # -> results/audit.csv and docs/audit.png
+    python -m bench.audit --threshold 8    # only labels more than 8 px from every witness
     python train.py --net net16 --split clips --exclude results/audit.csv   # train without the listed rows
 
 - Witnesses: the shipped model (its recorded TTA) and, when their packages are installed
-  (requirements-peers.txt), dlib and MediaPipe with the settings bench/peers.py chose (their `chosen`),
+  (requirements-peers.txt), dlib and MediaPipe with the settings bench.peers chose (their `chosen`),
   each calibrated on the training rows of the clips split. The peers never learnt these labels (beyond the
   per-point affine calibration); the shipped model trained on the training rows, so a label it still
   places far away is one it could not fit. A keypoint is listed when its label is more than --threshold
@@ -18,18 +18,15 @@ faces whose labels break face geometry. Writes the list for `train.py --exclude`
   validation: --exclude leaves validation rows in, so scores stay comparable), keypoint, reason,
   distance_px (to the nearest witness; empty for geometry). Files are written whole or not at all.
 """
-import argparse
-import importlib.util
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-from bench.peer_models import PEER_PACKAGES, REQUIREMENTS, calibrate, fit_calibration, run_peer, to_kaggle  # noqa: E402
-from facial_keypoints.keypoints import KEYPOINTS, mirror_name  # noqa: E402
-from facial_keypoints.paths import write_csv  # noqa: E402
+from facial_keypoints import cli
+from facial_keypoints.keypoints import COLUMNS, KEYPOINTS, mirror_name
+from facial_keypoints.paths import write_csv
+from facial_keypoints.peers import Dlib, MediaPipe, calibrate, fit_calibration, require_packages, run_peer, to_kaggle
 
 ROOT = Path(__file__).resolve().parents[1]
 ABOVE = (("left_eye_center", "nose_tip"), ("right_eye_center", "nose_tip"), ("nose_tip", "mouth_center_top_lip"),
@@ -66,7 +63,6 @@ def witness_flags(labels, witnesses, threshold):
 
 def peer_witnesses(images, labels, fit_rows):
     """{name: calibrated (N, 30)} for dlib and MediaPipe; calibration fitted on fit_rows only."""
-    from bench.peer_models import Dlib, MediaPipe
     found = {}
     for peer in (Dlib(), MediaPipe()):
         points = to_kaggle(run_peer(peer, peer.chosen, images)[0], peer.mapping)
@@ -104,8 +100,8 @@ def picture(images, labels, witnesses, listed, path, count=8):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", help="data folder (default: $FKD_DATA, else ./data, else the embedded faces)")
+    parser = cli.parser_for(__doc__, prog="python -m bench.audit")
+    cli.add_data_option(parser)
     parser.add_argument("--threshold", type=float, default=6.0,
                         help="list a label farther than this from every witness, in px (default 6)")
     parser.add_argument("--no-peers", action="store_true", help="the shipped model as the only witness")
@@ -114,16 +110,12 @@ def main():
     args = parser.parse_args()
     if not args.threshold > 0:
         parser.error(f"--threshold: expected a distance in px above 0, got {args.threshold}")
-    missing = [name for name in PEER_PACKAGES if importlib.util.find_spec(name) is None]
-    if missing and not args.no_peers:
-        parser.error(f"the peers' packages are not installed ({', '.join(missing)}): "
-                     f"pip install --no-deps -r {REQUIREMENTS.name}, or give --no-peers")
+    if not args.no_peers:
+        require_packages(otherwise=", or give --no-peers")
 
     from facial_keypoints.data import SHIPPED_MODEL, find_data_dir, load_training
-    from facial_keypoints.keypoints import COLUMNS
-    from facial_keypoints.prediction import load_full_predictor
+    from facial_keypoints.prediction import load_full_predictor, predict_pixels
     from facial_keypoints.runs import best_tta
-    from facial_keypoints.prediction import predict_pixels
     from facial_keypoints.splits import validation_mask
 
     training = load_training(find_data_dir(args.data))

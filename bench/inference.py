@@ -1,35 +1,30 @@
 """Inference speed on one CPU core and model size: runs (default: the shipped model) in Keras, as a TF
 SavedModel, TFLite float and int8 and ONNX Runtime (export.py's files), with and without its recorded
-TTA, beside dlib and MediaPipe (bench/peers.py) on the same real faces.
+TTA, beside dlib and MediaPipe (bench.peers) on the same real faces.
 
-    python bench/inference.py                      # prints the table and puts it in docs/deploy.md
-    python bench/inference.py --faces 100 --no-docs
-    python bench/inference.py --run models/shipped runs/net18-...   # several runs side by side (same split)
+    python -m bench.inference                      # prints the table and puts it in docs/deploy.md
+    python -m bench.inference --faces 100 --no-docs
+    python -m bench.inference --run models/shipped runs/net18-...   # several runs side by side (same split)
 
 - Faces: the complete validation faces of the run's split (clips for the shipped model: 207 on the
   embedded data). val RMSE: all of them. Timed: --faces of them one at a time (batch 1), and as many
   whole batches of 64 as they hold (batch 64).
-- Time: CPU time of the process (time.process_time) pinned to one core (bench/peers.pin_to_one_core),
+- Time: CPU time of the process (time.process_time) pinned to one core (bench.peers.pin_to_one_core),
   every runtime at one intra-op thread, after a warm-up call of each batch shape. Input float32 pixels,
   output keypoints in pixels: the exported graph whole (scaling and TTA included).
-- The exported files are written to a temporary folder by export.py's code, then removed.
-- Peers: one face at a time (neither takes batches), with the settings bench/peers.py chose
+- The exported files are written to a temporary folder by deploy.py, then removed.
+- Peers: one face at a time (neither takes batches), with the settings bench.peers chose
   (docs/peers.md, which also has their accuracy), their upscaling and padding included.
 """
-import argparse
-import importlib.util
-import os
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow is imported (by bench.peers)
-
-from bench.peer_models import PEER_PACKAGES, Dlib, MediaPipe, megabytes, run_peer  # noqa: E402
-from bench.peers import pin_to_one_core  # noqa: E402
-from facial_keypoints.errors import DataError  # noqa: E402
+from bench.peers import pin_to_one_core
+from facial_keypoints import cli
+from facial_keypoints.errors import DataError
+from facial_keypoints.peers import INSTALL, Dlib, MediaPipe, megabytes, missing_packages, run_peer
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs" / "deploy.md"
@@ -75,8 +70,8 @@ def our_rows(model, run, faces, true, count, notes, label=""):
     """(name, TTA, val RMSE, ms batch 1, ms batch 64, MB) of the run in Keras and in each exported format,
     with its recorded TTA and without; names start with label."""
     from facial_keypoints import deploy as export
-    from facial_keypoints.runs import best_tta
     from facial_keypoints.metrics import rmse
+    from facial_keypoints.runs import best_tta
     rows = []
     for tta in dict.fromkeys([best_tta(run), None]):
         deploy = export.deploy_model(model, tta)
@@ -106,10 +101,9 @@ def label(run):
 
 def peer_rows(faces, count, notes):
     """The same columns for dlib and MediaPipe, one face at a time, where their packages are installed."""
-    missing = [name for name in PEER_PACKAGES if importlib.util.find_spec(name) is None]
+    missing = missing_packages()
     if missing:
-        notes.append(f"dlib, MediaPipe: not measured, {', '.join(missing)} not installed "
-                     "(pip install --no-deps -r requirements-peers.txt)")
+        notes.append(f"dlib, MediaPipe: not measured, {', '.join(missing)} not installed ({INSTALL})")
         return []
     rows = []
     for peer_class in (Dlib, MediaPipe):
@@ -121,12 +115,14 @@ def peer_rows(faces, count, notes):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = cli.parser_for(__doc__, prog="python -m bench.inference")
     parser.add_argument("--run", nargs="+", help="run folders, validated on one split (default: the shipped model)")
     parser.add_argument("--faces", type=int, default=200, help="faces timed one at a time (default 200)")
     parser.add_argument("--core", type=int, help="the CPU core to pin to (default: the first one allowed)")
     parser.add_argument("--no-docs", action="store_true", help="print the table only; leave docs/deploy.md alone")
+    cli.add_data_option(parser)
     args = parser.parse_args()
+    cli.check_positive(parser, faces=args.faces)
     core = pin_to_one_core(args.core)
     import keras
     import tensorflow as tf
@@ -134,19 +130,16 @@ def main():
     tf.config.threading.set_inter_op_parallelism_threads(1)
 
     from facial_keypoints.data import SHIPPED_MODEL, find_data_dir, load_training
-    from facial_keypoints.keypoints import COLUMNS
+    from facial_keypoints.prediction import run_split, validation_faces
     from facial_keypoints.provenance import hardware
-    from facial_keypoints.prediction import run_split
     from facial_keypoints.runs import load_run
-    from facial_keypoints.splits import examples, validation_mask
     runs = [Path(run) for run in args.run or [SHIPPED_MODEL]]
     splits = {run: run_split(run) for run in runs}
     split = splits[runs[0]]
     if len(set(splits.values())) > 1:
         named = ", ".join(f"{run}: {name}" for run, name in splits.items())
         raise DataError(f"--run: the runs were validated on different splits ({named}); time them separately")
-    training = load_training(find_data_dir(None))
-    faces, true = examples(training, validation_mask(training, split), COLUMNS)
+    faces, true = validation_faces(load_training(find_data_dir(args.data)), runs[0])
     faces, count = faces.astype("float32"), min(args.faces, len(faces))
     if count < 1 or len(faces) < 64:
         raise DataError(f"--faces {args.faces}: need at least 1 face to time, and 64 validation faces ({len(faces)})")
@@ -156,8 +149,8 @@ def main():
                                                       f"{label(run)}: " if len(runs) > 1 else "")]
     rows = ours + peer_rows(faces, count, notes)
     block = "\n".join([
-        f"Command: `python bench/inference.py{' --run ' + ' '.join(map(label, runs)) if args.run else ''} "
-        f"--faces {args.faces}`. "
+        f"Command: `python -m bench.inference{' --run ' + ' '.join(map(label, runs)) if args.run else ''} "
+        f"--faces {args.faces}{' --data ' + args.data if args.data else ''}`. "
         f"Hardware: {hardware()}, pinned to core {core}; CPU time per face, one intra-op thread per runtime; "
         f"Keras backend {keras.backend.backend()}. Faces: the {len(faces)} complete validation faces of the "
         f"{split} split (val RMSE on all; batch 1 timed on {count}, batch 64 on {len(faces) // 64 * 64}).", "",

@@ -2,10 +2,11 @@
 `pip install` today (dlib's 68-point shape predictor, MediaPipe Face Mesh), mapped to the 15 Kaggle
 points and calibrated on the training split, against our shipped model with its recorded TTA.
 
-    pip install --no-deps -r requirements-peers.txt   # once: the peers' packages (see that file for why --no-deps)
-    python bench/peers.py                             # the table in docs/peers.md
-    python bench/peers.py runs/net12-0 runs/net16-1   # also score these run folders (their recorded TTA)
-    python bench/peers.py --ensemble models/shipped models/fast   # also the average of these runs' predictions
+    pip install --no-deps -r requirements-peers.txt    # once: the peers' packages (see that file for why --no-deps)
+    python -m bench.peers                              # the table in docs/peers.md
+    python -m bench.peers runs/net12-0 runs/net16-1    # also score these run folders (their recorded TTA)
+    python -m bench.peers --ensemble models/shipped models/fast   # also the average of these runs' predictions
+    python -m bench.peers --record                     # maintainers: the rows into results/runs.csv
 
 What it does (docs/peers.md has the mapping and the numbers):
 - Split: validation_mask(training, "clips"). Scores: the complete validation rows. Calibration and every
@@ -15,7 +16,7 @@ What it does (docs/peers.md has the mapping and the numbers):
   upscaled first (dlib returns whole-pixel positions).
   MediaPipe: Face Mesh (static images) on the crop upscaled and padded by edge replication.
   Box, upscale, padding and refine_landmarks are searched on --search-rows complete training faces.
-- Landmarks -> 15 points (IBUG68, MESH468 in bench/peer_models.py), then a per-keypoint affine calibration
+- Landmarks -> 15 points (IBUG68, MESH468 in facial_keypoints/peers.py), then a per-keypoint affine calibration
   [x', y'] = [x, y, 1] @ W, least squares on every training row that has that point, refitted once
   without the faces the peer got badly wrong (fit_calibration). A face a peer misses gets the training
   mean of each column.
@@ -26,29 +27,42 @@ What it does (docs/peers.md has the mapping and the numbers):
   other jobs share the core); peers one face at a time, including the upscaling and padding; our nets
   on the validation faces in one batch, TTA included, after one warm-up call.
 """
-import argparse
-import importlib.util
 import os
 import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-from bench.peer_models import (PEER_PACKAGES, REQUIREMENTS, Dlib, MediaPipe, calibrate, fit_calibration,  # noqa: E402
-                               megabytes, nearest_landmarks, run_peer, search, to_kaggle)
-from facial_keypoints.keypoints import COLUMNS, KEYPOINTS  # noqa: E402
-from facial_keypoints.cli import add_ledger_options  # noqa: E402
-from facial_keypoints.ledger import append, ledger_path  # noqa: E402
-from facial_keypoints.provenance import cpu_model  # noqa: E402
-from facial_keypoints.metrics import rmse  # noqa: E402
+from facial_keypoints import cli
+from facial_keypoints.keypoints import COLUMNS, KEYPOINTS
+from facial_keypoints.ledger import append, ledger_path
+from facial_keypoints.metrics import rmse
+from facial_keypoints.peers import (Dlib, MediaPipe, calibrate, fit_calibration, megabytes, require_packages,
+                                   run_peer, search, to_kaggle)
+from facial_keypoints.provenance import cpu_model
 
 
 def keypoint_rmse(predicted, true):
     """RMSE of each of the 15 points (x and y together), in KEYPOINTS order."""
     return [rmse(predicted[:, i:i + 2], true[:, i:i + 2]) for i in range(0, predicted.shape[1], 2)]
+
+
+def nearest_landmarks(landmarks, true, mapping, top=3):
+    """Per Kaggle point: the RMSE (px) of the mapped landmarks and of the single landmarks nearest to it,
+    each after removing its mean offset (a peer's points sit a little off the labels' convention)."""
+    def offset_rmse(candidates, target):  # candidates (N, K, 2), target (N, 2) -> (K,)
+        residual = candidates - target[:, None]
+        residual = residual - np.nanmean(residual, axis=0, keepdims=True)
+        return np.sqrt(np.nanmean((residual ** 2).sum(axis=2), axis=0) / 2)
+    lines = []
+    for k, name in enumerate(KEYPOINTS):
+        target = true[:, 2 * k:2 * k + 2]
+        distances = offset_rmse(landmarks, target)
+        chosen = offset_rmse(landmarks[:, list(mapping[name])].mean(axis=1, keepdims=True), target)[0]
+        lines.append(f"  {name}: mapped {chosen:.2f} px; nearest "
+                     + ", ".join(f"{i} ({distances[i]:.2f} px)" for i in np.argsort(distances)[:top]))
+    return lines
 
 
 def model_files(run_dir):
@@ -71,9 +85,8 @@ def pin_to_one_core(core):
 
 def score_ours(run_dir, val_images, val_true):
     """(predicted, CPU seconds per face, tta, split) of a run folder with its recorded TTA."""
-    from facial_keypoints.prediction import load_full_predictor, run_split
+    from facial_keypoints.prediction import load_full_predictor, predict_pixels, run_split
     from facial_keypoints.runs import best_tta
-    from facial_keypoints.prediction import predict_pixels
     predict_scaled = load_full_predictor(run_dir)
     tta = best_tta(run_dir)
     predict_pixels(predict_scaled, val_images[:8], COLUMNS, tta)  # warm-up: tracing, compilation
@@ -93,7 +106,7 @@ def described(run_dir, shown):
             "recipe_epochs": config.get("recipe", {}).get("epochs")}
 
 
-def record(path, scored, true, hardware):
+def record_scores(path, scored, true, hardware):
     """One ledger row per scored model, all at the end (a run that fails records nothing); path None: none."""
     for entry in scored:
         entry = dict(entry)
@@ -101,9 +114,9 @@ def record(path, scored, true, hardware):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = cli.parser_for(__doc__, prog="python -m bench.peers")
     parser.add_argument("runs", nargs="*", help="more run folders (or specialists folders) to score beside the shipped model")
-    parser.add_argument("--data", help="data folder (default: $FKD_DATA, else ./data, else the embedded faces)")
+    cli.add_data_option(parser)
     parser.add_argument("--search-rows", type=int, default=300,
                         help="complete training faces on which the peers' settings are searched (default 300)")
     parser.add_argument("--core", type=int, help="the CPU core to pin to (default: the first one allowed)")
@@ -111,16 +124,10 @@ def main():
                         help="also list, per Kaggle point, the peers' landmarks that fit it best (training faces)")
     parser.add_argument("--ensemble", nargs="+", default=[], metavar="RUN",
                         help="also score the average of these runs' predictions (each with its recorded TTA)")
-    add_ledger_options(parser)
+    cli.add_ledger_options(parser)
     args = parser.parse_args()
-
-    missing = [name for name in PEER_PACKAGES if importlib.util.find_spec(name) is None]
-    if missing:
-        print(f"bench/peers.py needs the peers' packages ({', '.join(missing)} not installed): install them with\n"
-              f"    pip install --no-deps -r {REQUIREMENTS.name}\n"
-              f"(--no-deps: mediapipe 0.10.21 declares numpy<2 and protobuf<5, which would break Keras and "
-              f"TensorFlow here; the file lists what it needs)")
-        return
+    cli.check_positive(parser, search_rows=args.search_rows)
+    require_packages()
 
     core = pin_to_one_core(args.core)
     from facial_keypoints.data import SHIPPED_MODEL, find_data_dir, load_training
@@ -215,7 +222,7 @@ def main():
         print(f"| {name} | " + " | ".join(f"{scores[k]:.2f}" for scores in per_point) + " |")
     for note in notes:
         print(f"\nnote: {note}")
-    record(ledger_path(args.no_ledger, args.record), scored, val_true, f"{cpu_model()}, 1 core (pinned)")
+    record_scores(ledger_path(args.no_ledger, args.record), scored, val_true, f"{cpu_model()}, 1 core (pinned)")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
 Importing the package quiets the backend's start-up: TensorFlow's C++ libraries print lines (absl's
 "log messages before absl::InitializeLog()", oneDNN's notice) to file descriptor 2 while they load, before
 any logging setting applies, so that descriptor is pointed at /dev/null while `tensorflow` is imported
-(Python's own sys.stderr is flushed first and comes back unchanged). FKD_BACKEND_LOGS=1 keeps them.
+(Python's own sys.stderr is flushed first and comes back unchanged); TFLite interpreters are allocated
+the same way (deploy.tflite_interpreter). FKD_BACKEND_LOGS=1 keeps them.
 """
 import contextlib
 import importlib.abc
@@ -15,8 +16,13 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's later chatter
 
 
 @contextlib.contextmanager
-def _descriptor_2_silenced():
+def silenced_stderr():
+    """File descriptor 2 pointed at /dev/null for a while: for C++ libraries that print start-up lines there
+    (TensorFlow's import; TFLite's "Created TensorFlow Lite XNNPACK delegate" when an interpreter is allocated)."""
     sys.stderr.flush()
+    if not QUIET:
+        yield
+        return
     saved, null = os.dup(2), os.open(os.devnull, os.O_WRONLY)
     os.dup2(null, 2)
     try:
@@ -41,11 +47,12 @@ class _QuietTensorFlow(importlib.abc.MetaPathFinder):
         exec_module = spec.loader.exec_module
 
         def quietly(module):
-            with _descriptor_2_silenced():
+            with silenced_stderr():
                 exec_module(module)
         spec.loader.exec_module = quietly
         return spec
 
 
-if not os.environ.get("FKD_BACKEND_LOGS") and "tensorflow" not in sys.modules:
+QUIET = not os.environ.get("FKD_BACKEND_LOGS")
+if QUIET and "tensorflow" not in sys.modules:
     sys.meta_path.insert(0, _QuietTensorFlow())

@@ -21,7 +21,7 @@ def augment(images, targets, columns, recipe, seed, strength=1.0):
         images, targets = flip_half(images, targets, columns, seed)
     if recipe.rotate or recipe.zoom or recipe.shift:
         images, targets = random_affine(images, targets, recipe.rotate * strength, recipe.zoom * strength,
-                                        recipe.shift * strength, seed)
+                                        recipe.shift * strength, seed, recipe.unmoved)
     if recipe.brightness or recipe.contrast or recipe.noise:
         images = photometric(images, recipe.brightness, recipe.contrast, recipe.noise, seed)
     return images, targets
@@ -38,14 +38,18 @@ def flip_half(images, targets, columns, seed):
     return images, ops.where(flipped[:, None], mirrored_targets, targets)
 
 
-def random_affine(images, targets, rotate, zoom, shift, seed):
+def random_affine(images, targets, rotate, zoom, shift, seed, unmoved=0.0):
     """Rotate by up to +-rotate degrees, scale by 1 +- zoom, shift by up to +-shift pixels, about the
-    image centre. Keypoints move with the pixels; a keypoint that leaves the image becomes missing."""
+    image centre; a random `unmoved` share of the faces stays as it is. Keypoints move with the pixels; a
+    keypoint that leaves the image becomes missing."""
     batch = ops.shape(images)[0]
     angle = random.uniform((batch,), -rotate, rotate, seed=seed) * (math.pi / 180)
     factor = random.uniform((batch,), 1 - zoom, 1 + zoom, seed=seed)
     dx = random.uniform((batch,), -shift, shift, seed=seed)
     dy = random.uniform((batch,), -shift, shift, seed=seed)
+    if unmoved:  # drawn only when asked for: the random stream of the recipes without it stays as it was
+        moved = ops.cast(random.uniform((batch,), seed=seed) >= unmoved, "float32")
+        angle, factor, dx, dy = angle * moved, 1 + (factor - 1) * moved, dx * moved, dy * moved
     cos, sin = ops.cos(angle), ops.sin(angle)
 
     # keypoints: p -> centre + factor * R (p - centre) + (dx, dy)

@@ -58,27 +58,30 @@ class EpochStats(keras.callbacks.Callback):
 
 
 class StopOnCtrlC(keras.callbacks.Callback):
-    """First Ctrl-C: finish the current epoch, then stop as if training had ended (best weights
-    restored, run folder written). A second Ctrl-C interrupts at once."""
+    """First Ctrl-C or SIGTERM (a kill, a scheduler's stop): finish the current epoch, then stop as if
+    training had ended (best weights restored, run folder written). A second one interrupts at once."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
     def on_train_begin(self, logs=None):
-        self.interrupted, self.previous = False, None
+        self.interrupted, self.previous = False, {}
         if threading.current_thread() is threading.main_thread():  # only there can Python take signals
-            self.previous = signal.signal(signal.SIGINT, self.request_stop)
+            self.previous = {signum: signal.signal(signum, self.request_stop) for signum in self.SIGNALS}
 
     def request_stop(self, signum, frame):
         if self.interrupted:
             raise KeyboardInterrupt
         self.interrupted = True
-        print("\nCtrl-C: stopping after this epoch (again to abort)", file=sys.stderr, flush=True)
+        name = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
+        print(f"\n{name}: stopping after this epoch (again to abort)", file=sys.stderr, flush=True)
 
     def on_epoch_end(self, epoch, logs=None):
         if self.interrupted:
             self.model.stop_training = True
 
     def on_train_end(self, logs=None):
-        if self.previous is not None:
-            signal.signal(signal.SIGINT, self.previous)
+        for signum, handler in self.previous.items():
+            signal.signal(signum, handler)
 
 
 class EpochProgress(keras.callbacks.Callback):

@@ -99,3 +99,11 @@ def load_checkpoint(run_dir):
             best = [saved[f"arr_{i}"] for i in range(len(saved.files))]
     state = read_json(folder / "state.json", RESTART)
     return load_model_file(folder / "model.keras", RESTART), state, best
+
+
+def check_same_data(run_dir, data, state, data_sha256):
+    """A resumed run goes on with the data it started on (older checkpoints recorded no fingerprint)."""
+    started_on = state.get("data_sha256")
+    if started_on is not None and started_on != data_sha256:
+        raise DataError(f"--data {data}: not the data {run_dir} was started on (their sha256 differs); "
+                        f"resume with the data folder it was started with, {state.get('data')}")

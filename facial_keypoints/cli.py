@@ -2,6 +2,8 @@
 and checks of numbers. Nothing here loads a backend: `--help` is instant."""
 import argparse
 
+MAX_SEED = 2**32 - 1  # NumPy's and TensorFlow's seeds are 32-bit
+MAX_EPOCHS = 10**6  # a schedule longer than this is a typo (net11, the longest recipe, has 10000)
 DATA_HELP = "folder with Kaggle's files (default: $FKD_DATA, else ./data, else the embedded faces)"
 
 
@@ -20,8 +22,9 @@ def add_ledger_options(parser):
 
 def add_speed_options(parser):
     """How a training runs (train.py, specialists.py)."""
-    parser.add_argument("--pipeline", choices=["fast", "plain"], default="fast",
-                        help="fast: data on the device, augmentation in the compiled step; plain: NumPy flip batches")
+    parser.add_argument("--pipeline", choices=["fast", "plain"],
+                        help="fast (the default): data on the device, augmentation in the compiled step; plain: NumPy "
+                             "flip batches")
     parser.add_argument("--devices", type=int, default=1, help="train data-parallel over this many accelerators (JAX)")
     parser.add_argument("--split", choices=["rows", "clips"],
                         help="validation: random rows (the study; the default) or whole groups of near-identical "
@@ -33,6 +36,13 @@ def check_positive(parser, **options):
     for name, value in options.items():
         if value is not None and value < 1:
             parser.error(f"--{name.replace('_', '-')}: expected a whole number of at least 1, got {value}")
+
+
+def check_range(parser, low, high, **options):
+    """parser.error for an option (--seed, --epochs, ...) given as a whole number outside low..high."""
+    for name, value in options.items():
+        if value is not None and not low <= value <= high:
+            parser.error(f"--{name.replace('_', '-')}: expected a whole number in {low}..{high}, got {value}")
 
 
 def parser_for(doc, **kwargs):

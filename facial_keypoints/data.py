@@ -5,6 +5,7 @@ and the column; the command-line scripts print it and exit with status 1.
 """
 import hashlib
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -13,11 +14,13 @@ import zlib
 from pathlib import Path
 
 import h5py
+import numpy as np
 
 from facial_keypoints.keypoints import COLUMNS
 from facial_keypoints.paths import write_atomic
 from facial_keypoints.errors import DataError
-from facial_keypoints.tables import kaggle_csv_bytes, numbers, pixels, positive_ints, read_table, reject_duplicates
+from facial_keypoints.tables import (check_pairs, kaggle_csv_bytes, numbers, pixels, positive_ints, read_table,
+                                     reject_duplicates, zip_member)
 
 ROOT = Path(__file__).resolve().parents[1]
 EMBEDDED = ROOT / "data" / "ytf-fkd"  # real faces that ship with the repository (README there)
@@ -25,16 +28,19 @@ EMBEDDED = ROOT / "data" / "ytf-fkd"  # real faces that ship with the repository
 # predict.py, submit.py and specialists.py --pretrained. Its config.json says how it was made.
 SHIPPED_MODEL = ROOT / "models" / "shipped"
 FAST_MODEL = ROOT / "models" / "fast"  # a narrower net, for the fastest deployment (docs/deploy.md): --run models/fast
+PHOTO_MODEL = ROOT / "models" / "photos"  # predict.py's: trained to follow a face in its crop (docs/photos.md)
 LOCAL_DATA = Path("data")  # where a user puts Kaggle's own files
 COMPETITION_ZIP = "facial-keypoints-detection.zip"
 KAGGLE_FILES = ("training.csv", "training.zip", "test.csv", "test.zip", "IdLookupTable.csv", COMPETITION_ZIP)
-CACHE_VERSION = "2"  # 2: HDF5
+CACHE_VERSION = "3"  # 2: HDF5; 3: keyed on the source's content, keypoints checked in x/y pairs
 
 
 def find_data_dir(data_arg=None, quiet=False):
     """The data folder: --data DIR, else $FKD_DATA, else ./data/ when Kaggle's own files are there, else
     the ytf-fkd faces embedded in the repository. Kaggle's competition download (the zip of zips) is
     unpacked once into the cache. Says on stderr which folder is in use."""
+    if data_arg is not None and not str(data_arg).strip():
+        raise DataError("--data '': expected a folder with Kaggle's files (leave --data out for the default)")
     if data_arg:
         folder, why = Path(data_arg), "--data"
     elif os.environ.get("FKD_DATA"):
@@ -71,7 +77,7 @@ def unpack_competition_zip(path):
             if not any(Path(n).name.startswith("training.") for n in wanted):
                 raise DataError(f"{path}: expected Kaggle's training.zip inside, found {archive.namelist()[:6]}")
             for name in wanted:
-                (building / Path(name).name).write_bytes(archive.read(name))
+                (building / Path(name).name).write_bytes(zip_member(archive, name, path))
         os.replace(building, folder)
     except (zipfile.BadZipFile, OSError, zlib.error) as error:
         raise DataError(f"{path}: not a readable zip file ({error})") from None
@@ -86,8 +92,13 @@ def verify_checksums(folder):
     sums = folder / "SHA256SUMS"
     if not sums.is_file():
         return
-    for line in sums.read_text().splitlines():
-        expected, name = line.split(maxsplit=1)
+    for number, line in enumerate(sums.read_bytes().decode("utf-8", "replace").splitlines(), 1):
+        if not line.strip():
+            continue  # a blank line lists nothing
+        fields = line.split(maxsplit=1)
+        if len(fields) != 2 or not re.fullmatch(r"[0-9a-fA-F]{64}", fields[0]):
+            raise DataError(f"{sums}, line {number}: expected 'SHA256  FILE' (as sha256sum writes), got {line[:60]!r}")
+        expected, name = fields[0].lower(), fields[1]
         path = folder / name.lstrip("*")
         if not path.is_file():
             raise DataError(f"{path}: missing (listed in {sums}); restore it with: git checkout -- {path}")
@@ -100,14 +111,25 @@ def cache_dir():
     return Path(root)
 
 
+def fingerprint(training):
+    """Which data a run trained on, whatever file or folder they came from: the sha256 of the parsed faces and
+    keypoints (a resumed run must go on with the same)."""
+    digest = hashlib.sha256()
+    for name in ("images", "keypoints"):
+        digest.update(np.ascontiguousarray(training[name]).data)
+    return digest.hexdigest()
+
+
 def _cached(data_dir, stem, parse):
-    """parse() once per source file; later loads read an HDF5 file keyed by the source's path, size and
-    mtime (a changed source is parsed again). A damaged cache is rebuilt; an unwritable one costs speed."""
+    """parse() once per source file; later loads read an HDF5 file keyed by the sha256 of the source's bytes
+    (a changed source is parsed again, even one whose size and time were put back: cp -p). A damaged cache
+    is rebuilt; an unwritable one costs speed."""
     source = next((p for p in (Path(data_dir) / f"{stem}.csv", Path(data_dir) / f"{stem}.zip") if p.is_file()), None)
     if source is None:
         return parse()  # raises the clear "not found" error
-    stat = source.stat()
-    key = hashlib.sha256(f"{CACHE_VERSION}|{source.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()[:20]
+    with open(source, "rb") as file:
+        content = hashlib.file_digest(file, "sha256").hexdigest()
+    key = hashlib.sha256(f"{CACHE_VERSION}|{stem}|{source.suffix}|{content}".encode()).hexdigest()[:20]
     path = cache_dir() / f"{stem}-{key}.h5"
     if path.is_file():
         try:
@@ -134,7 +156,8 @@ def load_training(data_dir):
     def parse():
         data, source = kaggle_csv_bytes(data_dir, "training")
         frame = read_table(data, source, COLUMNS + ("Image",), whole_file=True)
-        return {"images": pixels(frame["Image"], source), "keypoints": numbers(frame[list(COLUMNS)], source)}
+        keypoints = check_pairs(numbers(frame[list(COLUMNS)], source), frame[list(COLUMNS)], source)
+        return {"images": pixels(frame["Image"], source), "keypoints": keypoints}
     return _cached(data_dir, "training", parse)
 
 

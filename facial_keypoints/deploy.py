@@ -7,11 +7,13 @@ pixels of the 96x96 face, x0, y0, x1, y1, ... in Kaggle's column order (keypoint
 """
 import importlib.util
 import warnings
+from pathlib import Path
 
 import keras
 import numpy as np
 from keras import layers, ops
 
+from facial_keypoints import silenced_stderr
 from facial_keypoints.errors import DataError
 from facial_keypoints.keypoints import COLUMNS, IMAGE_SIZE, PIXEL_MAX, mirror_map, shifted_index, unscale
 from facial_keypoints.prediction import tta_views
@@ -23,6 +25,7 @@ FORMATS = {
     "onnx": (".onnx", (("tf2onnx", "tf2onnx"), ("onnx", "onnx"), ("onnxruntime", "onnxruntime"))),
 }
 INPUT_NAME = "pixels"
+SAVEDMODEL_FILES = {"saved_model.pb", "fingerprint.pb", "variables", "assets"}  # what tf_saved_model writes
 
 
 def missing_packages(fmt):
@@ -118,16 +121,41 @@ def write(deploy, fmt, path, quantize=None):
         deploy.export(str(path), format="litert", verbose=False, **options)
 
 
+def is_export(path, fmt):
+    """Is path an earlier export in fmt, which --overwrite may replace? A SavedModel folder holding only
+    SavedModel's own files, a TFLite file (its "TFL3" identifier), an ONNX file that onnx reads; not
+    anything else a user keeps there."""
+    path = Path(path)
+    if fmt == "savedmodel":
+        return (path.is_dir() and (path / "saved_model.pb").is_file()
+                and {entry.name for entry in path.iterdir()} <= SAVEDMODEL_FILES)
+    if not path.is_file():
+        return False
+    if fmt == "tflite":
+        with open(path, "rb") as file:
+            return file.read(8)[4:] == b"TFL3"
+    import onnx
+    from google.protobuf.message import DecodeError
+    try:
+        return len(onnx.load(str(path), load_external_data=False).graph.node) > 0
+    except (DecodeError, ValueError, OSError):
+        return False
+
+
 def tflite_interpreter(path, threads=None):
-    """The LiteRT interpreter (ai-edge-litert) where installed, else TensorFlow's own tf.lite.Interpreter."""
+    """The LiteRT interpreter (ai-edge-litert) where installed, else TensorFlow's own tf.lite.Interpreter;
+    allocated, its start-up line silenced."""
     try:
         from ai_edge_litert.interpreter import Interpreter
     except ImportError:
         import tensorflow as tf
-        with warnings.catch_warnings():  # "tf.lite.Interpreter is deprecated": it is still in TF 2.21
-            warnings.simplefilter("ignore", UserWarning)
-            return tf.lite.Interpreter(str(path), num_threads=threads)
-    return Interpreter(str(path), num_threads=threads)
+        Interpreter = tf.lite.Interpreter
+    with warnings.catch_warnings():  # tf.lite.Interpreter "is deprecated": it is still in TF 2.21
+        warnings.simplefilter("ignore", UserWarning)
+        interpreter = Interpreter(str(path), num_threads=threads)
+    with silenced_stderr():
+        interpreter.allocate_tensors()
+    return interpreter
 
 
 def runtime(fmt, path, threads=None):
@@ -141,18 +169,21 @@ def runtime(fmt, path, threads=None):
         session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         return lambda pixels: session.run(None, {INPUT_NAME: pixels})[0]
     if fmt == "tflite":
-        interpreter = tflite_interpreter(path, threads)
-        given, out = interpreter.get_input_details()[0]["index"], interpreter.get_output_details()[0]["index"]
-        allocated = []
+        interpreters = {}  # one per input shape: resizing one interpreter back and forth re-prepares it each time
 
         def predict(pixels):
-            if allocated != [pixels.shape]:  # the batch size is fixed until the tensors are resized
+            interpreter = interpreters.get(pixels.shape)
+            if interpreter is None:
+                if len(interpreters) >= 8:  # a few shapes (faces x views) come back; bound the rest
+                    interpreters.pop(next(iter(interpreters)))
+                interpreter = interpreters[pixels.shape] = tflite_interpreter(path, threads)
+                given = interpreter.get_input_details()[0]["index"]
                 interpreter.resize_tensor_input(given, pixels.shape)
-                interpreter.allocate_tensors()
-                allocated[:] = [pixels.shape]
-            interpreter.set_tensor(given, pixels)
+                with silenced_stderr():
+                    interpreter.allocate_tensors()
+            interpreter.set_tensor(interpreter.get_input_details()[0]["index"], pixels)
             interpreter.invoke()
-            return interpreter.get_tensor(out).copy()
+            return interpreter.get_tensor(interpreter.get_output_details()[0]["index"]).copy()
         return predict
     import tensorflow as tf
     loaded = tf.saved_model.load(str(path))

@@ -4,7 +4,9 @@
         from facial_keypoints import errors
         errors.run(main)
 """
+import signal
 import sys
+import threading
 
 
 class DataError(Exception):
@@ -16,10 +18,18 @@ def where(source, row, column=None):
     return f"{source}, row {row} (line {row + 1})" + (f", column '{column}'" if column else "")
 
 
+def interrupt(signum, frame):
+    """SIGTERM (a kill, a scheduler's stop) taken as Ctrl-C: what is written is complete, the rest cleaned up."""
+    raise KeyboardInterrupt
+
+
 def run(main):
     """main(), with exit status 1 and one line `error: ...` for bad input (DataError) or a write that
     failed (disk full, read-only folder: outputs are written atomically, so nothing half-written is
-    left), and 130 for Ctrl-C, as shells report it."""
+    left), and 130 for Ctrl-C or SIGTERM, as shells report Ctrl-C (a training stops after its epoch,
+    callbacks.StopOnCtrlC)."""
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, interrupt) if main_thread else None
     try:
         main()
     except DataError as error:
@@ -28,5 +38,8 @@ def run(main):
         where_ = f"{error.filename}: " if error.filename else ""
         sys.exit(f"error: {where_}{error.strerror or error}")
     except KeyboardInterrupt:
-        print("\ninterrupted (Ctrl-C)", file=sys.stderr)
+        print("\ninterrupted (Ctrl-C or SIGTERM)", file=sys.stderr)
         sys.exit(130)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)

@@ -3,6 +3,8 @@
 Everything about keypoint names lives here. Pairs are derived from the names (swap "left" and
 "right"), never typed as indices, so any subset of columns (a specialist's group) flips correctly.
 """
+import functools
+
 import numpy as np
 
 # Kaggle's column order in training.csv. Kaggle's "left" is the subject's left: the image's right.
@@ -71,6 +73,11 @@ def mirror_permutation(columns):
 def mirror_map(columns):
     """(permutation, sign, offset) with flipped = targets[..., permutation] * sign + offset, in scaled
     units: partners swapped, x mapped to MIRROR_X - x, y kept."""
+    return _mirror_map(tuple(columns))
+
+
+@functools.lru_cache(maxsize=64)  # asked for at every prediction with a flip: a photo's, a video frame's
+def _mirror_map(columns):
     is_x = np.array([c.endswith("_x") for c in columns])
     sign = np.where(is_x, -1.0, 1.0)
     offset = np.where(is_x, scale(MIRROR_X - unscale(0.0)), 0.0)  # x -> MIRROR_X - x, written in scaled units
@@ -88,7 +95,7 @@ def flip_images(images):
     return images[..., :, ::-1, :]
 
 
-TTAS = ("flip", "shift")  # test-time augmentations (runs.tta_views), fewest views first; None: the face alone
+TTAS = ("flip", "shift")  # test-time augmentations (prediction.tta_views), fewest views first; None: the face alone
 
 
 def shifted_index(step):

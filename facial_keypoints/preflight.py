@@ -1,12 +1,9 @@
 """Checks at the command-line edge, before a run folder is made: settings and rows. Nothing here loads
 a backend."""
-import shutil
-
 import numpy as np
 
 from facial_keypoints.errors import DataError
 from facial_keypoints.keypoints import COLUMNS, mirror_permutation
-from facial_keypoints.runs import has_checkpoint, unfinished_folder
 from facial_keypoints.splits import examples, has_columns
 
 KNN_DONORS = 10  # impute.impute's default neighbours: knn needs that many complete training rows
@@ -44,9 +41,3 @@ def check_columns(data_dir, training, is_val, fitted, recipe, columns, train_row
         raise DataError(f"{data_dir}: {len(training['keypoints'])} rows give {fit_rows} training and {val_rows} "
                         f"validation rows for {what}; at least 1 of each is needed (validation holds out a fifth "
                         "of the complete rows, so at least 3 complete rows)")
-
-
-def remove_failed_start(run_dir):
-    """After a start that failed before its first checkpoint: remove the unfinished folder it made."""
-    if not has_checkpoint(run_dir):
-        shutil.rmtree(unfinished_folder(run_dir), ignore_errors=True)

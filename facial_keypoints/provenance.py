@@ -45,7 +45,12 @@ def commit():
 
 
 def command():
-    """The command line that started this process, as a user would type it again."""
+    """The command line that started this process, as a user would type it again: `python train.py ...`,
+    or `python -m bench.peers ...` for a module run with -m (whose sys.argv[0] is the module's file, a path
+    that would not run it again: bench tools import the package as `bench.NAME`)."""
+    spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+    if spec is not None and sys.argv and sys.argv[0] == spec.origin:  # `python -m NAME`, not runpy or -c
+        return shlex.join(["python", "-m", spec.name.removesuffix(".__main__"), *sys.argv[1:]])
     return shlex.join(["python", *sys.argv])
 
 

@@ -26,6 +26,7 @@ class Recipe:
     noise: float = 0.0                 # Gaussian noise, standard deviation
     mild_epochs: int = 0               # the last this many epochs move, scale and rotate by `mild` x the above
     mild: float = 1.0                  # (strong augmentation for most epochs, milder at the end)
+    unmoved: float = 0.0               # this share of each batch is not moved, scaled or rotated (aligned crops)
     ema: float = 0.0                   # weight EMA (keras.optimizers' use_ema) of this momentum; 0: none
 
     def __post_init__(self):
@@ -41,6 +42,8 @@ class Recipe:
             raise ValueError("ema: early stopping would keep raw weights, not their average: set patience=None")
         if not 0 <= self.mild_epochs <= self.epochs or self.mild < 0:
             raise ValueError(f"mild_epochs must be in 0..epochs and mild >= 0, not {self.mild_epochs!r}, {self.mild!r}")
+        if not 0 <= self.unmoved < 1:
+            raise ValueError(f"unmoved is a share of each batch in [0, 1), not {self.unmoved!r}")
 
     def strength(self, epoch):
         """How much of rotate, zoom and shift the augmentation uses in this epoch (from 0)."""
@@ -68,7 +71,8 @@ class RunSpec:
     split: str = "rows"            # splits.validation_mask
     teachers: tuple = ()           # teachers.read_teacher's record of each teacher (distillation)
     exclude: tuple = ()            # training.csv row numbers (from 1) left out of training
-    pretrained: str | None = None  # a weights file (.weights.h5) that starts every layer but the head
+    pretrained: str | None = None  # a weights file (.weights.h5) that starts every layer but the head, or a run
+                                   # folder that starts them all (train.py --pretrained: a fine-tune)
 
     def to_dict(self):
         return {**asdict(self), "recipe": self.recipe.to_dict(), "columns": list(self.columns),

@@ -6,7 +6,13 @@ curve.png and keypoint_rmse.csv. Until it finishes it trains in a hidden unfinis
 Reading a run loads Keras only when its model is asked for (load_model_file), so that reading configs,
 checking paths and --help start no backend.
 """
+import contextlib
+import fcntl
+import itertools
 import json
+import os
+import shutil
+import time
 import zipfile
 from pathlib import Path
 
@@ -23,6 +29,53 @@ def unfinished_folder(run_dir):
 
 def has_checkpoint(run_dir):
     return (unfinished_folder(run_dir) / "checkpoint.json").is_file()
+
+
+def unused_name(out_dir, net_name):
+    """A new run name in out_dir (net-date-time, then -2, -3, ...), reserved by making its unfinished folder:
+    mkdir either makes it or fails, so two runs started in the same second get two names."""
+    stamp = f"{net_name}-{time.strftime('%Y%m%d-%H%M%S')}"
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    for name in itertools.chain([stamp], (f"{stamp}-{i}" for i in itertools.count(2))):
+        if (Path(out_dir) / name).exists():
+            continue
+        try:
+            unfinished_folder(Path(out_dir) / name).mkdir()
+        except FileExistsError:
+            continue
+        return name
+
+
+def start_afresh(run_dir, unfinished):
+    """A new start in its locked unfinished folder: what a start that died before its first checkpoint left
+    is cleared (no process holds it: the lock says so); a checkpoint is never cleared, but resumed."""
+    if has_checkpoint(run_dir):
+        raise DataError(f"{run_dir}: has a checkpoint already; continue it with: python train.py --resume {run_dir}")
+    for leftover in unfinished.iterdir():
+        if leftover.is_dir() and not leftover.is_symlink():
+            shutil.rmtree(leftover)
+        else:
+            leftover.unlink()
+
+
+@contextlib.contextmanager
+def locked(run_dir):
+    """The run's unfinished folder locked while this process trains it: a second train.py --resume (or
+    specialists.py) of the same run is refused instead of overwriting its checkpoints. flock: the OS lets
+    go when the process ends, however it ends, so a killed run never stays locked; the lock is on the
+    folder itself, so it holds through the rename that finishes the run."""
+    folder = unfinished_folder(run_dir)
+    handle = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(handle)
+        raise DataError(f"{run_dir}: another process is training it now ({folder.name} is locked); "
+                        "wait for it to end, or stop it") from None
+    try:
+        yield folder
+    finally:
+        os.close(handle)
 
 
 def read_json(path, fix=RETRAIN):
@@ -66,14 +119,19 @@ def load_model_file(path, fix=RETRAIN):
     import facial_keypoints.optim  # noqa: F401  registers ScheduledSGD
     try:
         return keras.saving.load_model(path)
-    except (ValueError, KeyError, OSError) as error:
+    except (ValueError, KeyError, OSError, TypeError) as error:  # TypeError: a class safe mode will not locate
         raise DataError(f"{path}: could not be loaded ({str(error).splitlines()[0][:200]}); {fix}") from None
 
 
 def load_run(run_dir):
     """(model, config) of a run folder."""
     config = read_config(run_dir)
-    return load_model_file(Path(run_dir) / "model.keras"), config
+    model = load_model_file(Path(run_dir) / "model.keras")
+    outputs, columns = model.outputs[0].shape[-1], config.get("columns")
+    if isinstance(columns, list) and outputs != len(columns):
+        raise DataError(f"{run_dir}: model.keras predicts {outputs} values, but config.json lists {len(columns)} "
+                        f"columns; {RETRAIN}")
+    return model, config
 
 
 def save_inference_model(model, path):

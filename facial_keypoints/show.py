@@ -24,6 +24,8 @@ from facial_keypoints.paths import write_atomic  # noqa: E402
 from facial_keypoints.prediction import load_full_predictor, predict_pixels, validation_faces  # noqa: E402
 from facial_keypoints.runs import best_tta  # noqa: E402
 
+CURVE_COLUMNS = ("epoch", "rmse_px", "val_rmse_px")  # of history.csv
+
 
 def save(fig, path):
     write_atomic(path, lambda tmp: fig.savefig(tmp, format="png", dpi=100, bbox_inches="tight"))
@@ -49,12 +51,21 @@ def worst_faces(images, true, predicted, path, count=16):
 
 
 def history_rows(run_dir):
-    """history.csv of a run folder as rows of numbers, or None (with a note) where there is none."""
+    """history.csv of a run folder as rows of the numbers the curves draw (epoch, rmse_px, val_rmse_px), or
+    None (with a note) where there is none: no file, a column missing (an older or foreign run), not numbers."""
     path = Path(run_dir) / "history.csv"
     if not path.is_file():
         print(f"note: {run_dir} has no history.csv, left out of the curves", file=sys.stderr)
         return None
-    return [{key: float(value) for key, value in row.items()} for row in csv.DictReader(path.open())]
+    try:
+        with path.open(newline="", encoding="utf-8") as file:
+            rows = list(csv.DictReader(file))
+        return [{key: float(row[key]) for key in CURVE_COLUMNS} for row in rows] or None
+    except (KeyError, TypeError, ValueError) as error:  # UnicodeDecodeError is a ValueError
+        problem = f"no column {error}" if isinstance(error, KeyError) else "cells that are not numbers"
+        print(f"note: {path} has {problem} (expected {', '.join(CURVE_COLUMNS)}), left out of the curves",
+              file=sys.stderr)
+        return None
 
 
 def curves(runs, path, title="validation (solid) and training (dashed)"):
@@ -104,6 +115,8 @@ def main():
     parser.add_argument("--out", help="where the PNGs go (default: RUN/show)")
     parser.add_argument("--test-faces", metavar="PNG", help="instead: draw the predictions on 8 test faces into PNG")
     args = parser.parse_args()
+    if args.test_faces and Path(args.test_faces).suffix.lower() != ".png":
+        parser.error(f"--test-faces {args.test_faces}: expected a .png file name (the picture is written as a PNG)")
     if args.test_faces:
         images = load_test(find_data_dir(args.data))["images"][:8]
         test_faces(images, predict_pixels(load_full_predictor(args.run), images, COLUMNS, best_tta(args.run)),

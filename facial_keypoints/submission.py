@@ -83,15 +83,12 @@ def average_submissions(paths, weights=None, expected_row_ids=None, lookup_name=
     return expected_row_ids, total / weights.sum()
 
 
-def score(submission, solution):
-    """Kaggle's metric: RMSE over all rows. Both are (row_ids, locations); the solution may list more rows."""
-    truth = dict(zip(*solution))
-    row_ids, locations = submission
-    missing = [r for r in row_ids if r not in truth]
-    if missing:
-        raise DataError(f"the solution has no RowId {missing[0]}")
-    expected = np.array([truth[r] for r in row_ids])
-    return float(np.sqrt(np.mean((locations - expected) ** 2)))
+def score(submission, solution, name="the submission", solution_name="the solution"):
+    """Kaggle's metric: RMSE over every row of the solution. Both are (row_ids, locations); the submission
+    must answer each of the solution's RowIds once, and no other (a part of a submission scores nothing)."""
+    row_ids, truth = solution
+    answered = align_submission(*submission, row_ids, name, solution_name)
+    return float(np.sqrt(np.mean((answered - truth) ** 2)))
 
 
 def load_solution(path, lookup_path=None):

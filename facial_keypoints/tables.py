@@ -22,6 +22,9 @@ CHUNK_ROWS = 512  # images parsed at a time: bounds the joined string and its in
 NUMBER = r"\s*[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*"
 POSITIVE_INT = r"\s*[0-9]{1,18}\s*"  # int64
 TOO_MANY_FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+MAX_MEMBER_BYTES = 2**29  # 512 MiB: twice Kaggle's training.csv; a zip member declaring more is not inflated
+ZIP_METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "Deflate", zipfile.ZIP_BZIP2: "bzip2",
+               zipfile.ZIP_LZMA: "LZMA"}  # what zipfile inflates; not Deflate64 (9) or others
 
 
 def file_bytes(path):
@@ -44,9 +47,25 @@ def kaggle_csv_bytes(data_dir, stem):
             members = [n for n in archive.namelist() if n.endswith(".csv")]
             if len(members) != 1:
                 raise DataError(f"{zipped}: expected exactly one .csv inside, found {members}")
-            return archive.read(members[0]), f"{zipped}:{members[0]}"
+            return zip_member(archive, members[0], zipped), f"{zipped}:{members[0]}"
     except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as error:  # zlib.error: a damaged deflate stream
         raise DataError(f"{zipped}: not a readable zip file ({error}); download it again") from None
+
+
+def zip_member(archive, name, source):
+    """The bytes of one zip member, checked before anything is inflated: not encrypted, compressed in a way
+    zipfile reads, and at most MAX_MEMBER_BYTES as declared (zipfile inflates no more than a member declares:
+    one that holds more fails its CRC)."""
+    info = archive.getinfo(name)
+    if info.flag_bits & 0x1:
+        raise DataError(f"{source}: {name} is encrypted; expected Kaggle's zip as downloaded (no password)")
+    if info.compress_type not in ZIP_METHODS:
+        raise DataError(f"{source}: {name} is compressed with zip method {info.compress_type} (9: Deflate64), which "
+                        f"cannot be read here; expected one of {', '.join(ZIP_METHODS.values())}: zip it again")
+    if info.file_size > MAX_MEMBER_BYTES:
+        raise DataError(f"{source}: {name} declares {info.file_size:,} bytes unpacked, more than the {MAX_MEMBER_BYTES:,} "
+                        "bytes a Kaggle file can have; not unpacked")
+    return archive.read(info)
 
 
 def read_table(data, source, header, optional_last=False, whole_file=False):
@@ -141,6 +160,20 @@ def reject_duplicates(ids, source, column):
                         f"each {column} must appear once")
 
 
+def check_pairs(values, frame, source):
+    """A keypoint is its x and its y, or neither: a row giving one of the two is refused (named by row and the
+    empty column), not half-used (imputation and the masked loss would train on half a point)."""
+    present = ~np.isnan(values)
+    half = present[:, 0::2] != present[:, 1::2]
+    if half.any():
+        row, keypoint = np.argwhere(half)[0]
+        x, y = 2 * keypoint, 2 * keypoint + 1
+        given, empty = (x, y) if present[row, x] else (y, x)
+        raise DataError(f"{where(source, row + 1, frame.columns[empty])}: empty, but {frame.columns[given]} is "
+                        "given; a keypoint needs both its x and its y, or neither")
+    return values
+
+
 def pixels(column, source):
     """Image strings ("9216 space-separated ints 0..255") -> uint8 array (N, 96, 96), vectorised."""
     fields = column.tolist()
@@ -202,6 +235,11 @@ def load_row_numbers(path):
     """A CSV with a column `row` (other columns ignored), e.g. bench/audit.py's list -> sorted unique row
     numbers, counted from 1 as in every error message (row 1 is the line after the header)."""
     data = file_bytes(path)
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise DataError(f"{path}, line {line}: not UTF-8 text ({error.reason}); expected a CSV file") from None
     try:
         frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:

@@ -17,6 +17,7 @@ from facial_keypoints.prediction import predict_pixels, scaled_predictor
 from facial_keypoints.runs import load_run, read_config
 
 LABELS_SUFFIX = ".h5"
+LABELS_ATTRIBUTES = ("split", "name", "val_rmse_px", "commit", "columns", "training_images", "test_images")
 
 
 def is_labels_file(path):
@@ -42,12 +43,19 @@ def write_labels(path, training_keypoints, test_keypoints, *, training_images, t
 
 
 def read_labels(path):
-    """(arrays, attributes) of a labels file; a DataError for anything else."""
+    """(arrays, attributes) of a labels file; a DataError for anything else (a FIFO or a folder is not opened:
+    reading a FIFO would wait forever)."""
+    if not Path(path).is_file():
+        raise DataError(f"{path}: not found, or not a file; expected a labels file from bench/peer_labels.py")
     try:
         with h5py.File(path, "r") as labels:
             arrays, attrs = {name: labels[name][()] for name in ("training", "test")}, dict(labels.attrs)
     except (OSError, KeyError) as error:
         raise DataError(f"{path}: not a labels file from bench/peer_labels.py ({error})") from None
+    missing = [name for name in LABELS_ATTRIBUTES if name not in attrs]
+    if missing:
+        raise DataError(f"{path}: a labels file without its attribute '{missing[0]}' (bench/peer_labels.py writes "
+                        f"{', '.join(LABELS_ATTRIBUTES)}); write it again")
     if attrs.get("columns") != ",".join(COLUMNS):
         raise DataError(f"{path}: expected labels of the {len(COLUMNS)} Kaggle columns")
     return arrays, attrs

@@ -4,7 +4,6 @@ folder, fit() runs model.fit with the recipe's callbacks.
 The settings (net, recipe, split, pipeline, devices) were checked where the command line was read
 (preflight.check_settings); what arrives here is trusted.
 """
-import itertools
 import json
 import math
 import shutil
@@ -16,8 +15,8 @@ import numpy as np
 
 from facial_keypoints.batches import FlipBatches, RowBatches
 from facial_keypoints.callbacks import AdjustVariable, AugmentStrength, EpochProgress, EpochStats, StopOnCtrlC
-from facial_keypoints.checkpoints import ResumableEarlyStopping, RunLog, load_checkpoint
-from facial_keypoints.data import load_test, load_training
+from facial_keypoints.checkpoints import ResumableEarlyStopping, RunLog, check_same_data, load_checkpoint
+from facial_keypoints.data import fingerprint, load_test, load_training
 from facial_keypoints.errors import DataError
 from facial_keypoints.fast import OnDevice
 from facial_keypoints.impute import impute
@@ -28,7 +27,8 @@ from facial_keypoints.optim import make_optimizer
 from facial_keypoints.paths import write_csv, write_text
 from facial_keypoints.prediction import predict_pixels, scaled_predictor
 from facial_keypoints.provenance import command, commit, hardware
-from facial_keypoints.runs import save_inference_model, unfinished_folder
+from facial_keypoints.runs import (has_checkpoint, locked, save_inference_model, start_afresh, unfinished_folder,
+                                   unused_name)
 from facial_keypoints.splits import examples, select_rows
 from facial_keypoints.teachers import teacher_labels, teacher_predictions
 
@@ -52,7 +52,7 @@ def fit(model, recipe, train, val, columns, *, seed=0, log=None, resume=None, pi
         blank_image, blank_targets = np.zeros_like(train_images[:1]), np.full_like(train_targets[:1], np.nan)
         trainer = OnDevice(model, np.concatenate([train_images, val_images, blank_image]),
                            np.concatenate([train_targets, val_targets, blank_targets]).astype("float32"), columns,
-                           recipe, seed + epochs_done)
+                           recipe, (seed + epochs_done) % 2**32)
         distribution = keras.distribution.distribution()  # set by use_devices
         multiple = distribution.device_mesh.devices.size if distribution else 1
         batches = RowBatches(np.arange(n_train), recipe.batch_size, seed, multiple, pad=n_train + n_val)
@@ -98,14 +98,38 @@ def train(spec, out_dir="runs", *, name=None, checkpoint_every=25, resume=False,
     (preflight checked them): computed once. name: the run folder's name in out_dir (default: net-date-time).
     checkpoint_every: epochs between checkpoints; resume=True continues from the latest one.
     """
-    import nets
-
-    net, recipe, columns = nets.load(spec.net), spec.recipe, list(spec.columns)
+    net = nets_load(spec.net)
     out_dir = Path(out_dir)
     run_dir = out_dir / (name or unused_name(out_dir, spec.net))
     if run_dir.exists():
         raise DataError(f"{run_dir} exists already")
+    if not resume:
+        unfinished_folder(run_dir).mkdir(parents=True, exist_ok=True)  # unused_name's reservation, or a group's
+    with locked(run_dir) as unfinished:
+        try:
+            return _train(spec, net, run_dir, unfinished, checkpoint_every, resume, verbose, training, rows)
+        except BaseException:
+            if not resume and not has_checkpoint(run_dir):  # a failed start leaves nothing
+                shutil.rmtree(unfinished, ignore_errors=True)
+            raise
+
+
+def nets_load(name):
+    """nets/NAME.py, or a DataError (a checkpoint or caller naming a net that nets/ no longer has)."""
+    import nets
+    try:
+        return nets.load(name)
+    except ValueError as error:
+        raise DataError(f"net {name!r}: {error}") from None
+
+
+def _train(spec, net, run_dir, unfinished, checkpoint_every, resume, verbose, training, rows):
+    """train()'s work, in the locked unfinished folder."""
+    recipe, columns = spec.recipe, list(spec.columns)
+    if not resume:
+        start_afresh(run_dir, unfinished)
     training = training if training is not None else load_training(spec.data)
+    data_sha256 = fingerprint(training)
     rows = rows if rows is not None else select_rows(training, spec.split, spec.exclude)
     is_val, fitted = rows
     val_images, val_keypoints = examples(training, is_val, columns)
@@ -121,21 +145,20 @@ def train(spec, out_dir="runs", *, name=None, checkpoint_every=25, resume=False,
     train_images, train_keypoints = examples(training, fitted, columns, complete=not recipe.all_rows)
     train_images, train_keypoints = train_images[:spec.train_rows], train_keypoints[:spec.train_rows]
 
-    unfinished = unfinished_folder(run_dir)
     if resume:
         model, state, best_weights = load_checkpoint(run_dir)
-        keras.utils.set_random_seed(spec.seed + state["epochs_done"])  # dropout need not replay, only continue
+        check_same_data(run_dir, spec.data, state, data_sha256)
+        keras.utils.set_random_seed((spec.seed + state["epochs_done"]) % 2**32)  # dropout: continue, not replay
         print(f"resuming {run_dir} after epoch {state['epochs_done']}", flush=True)
     else:
         keras.utils.set_random_seed(spec.seed)
         model, state, best_weights = net.build(len(columns)), None, None
         if spec.pretrained is not None:
-            copy_all_but_output_layer(pretrained_net(spec.net, spec.pretrained), model)
-        shutil.rmtree(unfinished, ignore_errors=True)
-        unfinished.mkdir(parents=True)
+            copy_weights(pretrained_net(spec.net, spec.pretrained), model, head=tuple(columns) == tuple(COLUMNS))
         print(f"training {spec.net} into {run_dir} (if stopped, resume with: python train.py --resume {run_dir})",
               flush=True)
-    run_args = {**spec.to_dict(), "command": command(), "commit": commit(), "hardware": hardware()}
+    run_args = {**spec.to_dict(), "data_sha256": data_sha256, "command": command(), "commit": commit(),
+                "hardware": hardware()}
     if state:  # a resumed run was made by the command and code that started it
         run_args.update({key: state[key] for key in ("command", "commit") if key in state})
     log = RunLog(unfinished, checkpoint_every, run_args, rows=state["history"] if state else ())
@@ -164,32 +187,33 @@ def train(spec, out_dir="runs", *, name=None, checkpoint_every=25, resume=False,
     return run_dir
 
 
-def unused_name(out_dir, net_name):
-    stamp = f"{net_name}-{time.strftime('%Y%m%d-%H%M%S')}"
-    candidates = itertools.chain([stamp], (f"{stamp}-{i}" for i in itertools.count(2)))
-    return next(n for n in candidates if not (out_dir / n).exists() and not unfinished_folder(out_dir / n).exists())
-
-
-def pretrained_net(net_name, weights_path):
-    """nets/NET_NAME.py predicting all 30 columns, with the weights of weights_path (a .weights.h5 file:
-    specialists.py saves the weights of the run the specialists start from)."""
+def pretrained_net(net_name, path):
+    """nets/NET_NAME.py predicting all 30 columns, with the weights of path: a .weights.h5 file (specialists.py
+    saves the weights of the run the specialists start from) or a run folder (train.py --pretrained)."""
     import nets
+    from facial_keypoints.runs import load_run
+    if Path(path).is_dir():
+        return load_run(path)[0]
     source = nets.load(net_name).build(len(COLUMNS))
-    source.load_weights(weights_path)
+    try:
+        source.load_weights(path)
+    except ValueError as error:  # weights of another net, or of fewer outputs
+        raise DataError(f"{path}: not weights of {net_name} with {len(COLUMNS)} outputs ({str(error)[:200]})") from None
     return source
 
 
-def copy_all_but_output_layer(source, model):
+def copy_weights(source, model, head=False):
     """Start model from source's weights: every layer of the same shapes; the head at the end (the output
-    layer, or a heatmap net's per-keypoint maps), whose size follows the number of columns, keeps its own."""
+    layer, or a heatmap net's per-keypoint maps), whose size follows the number of columns, keeps its own
+    unless `head` (a net of the same 30 columns, fine-tuned: train.py --pretrained)."""
     shapes = lambda layer: [w.shape for w in layer.weights]  # noqa: E731
     with_weights = [i for i, layer in enumerate(model.layers) if layer.weights]
     differ = [i for i in with_weights if i >= len(source.layers) or shapes(source.layers[i]) != shapes(model.layers[i])]
-    head = differ or with_weights[-1:]
     if len(source.layers) != len(model.layers) or differ != with_weights[len(with_weights) - len(differ):]:
         raise DataError(f"the pretrained model ({source.name}) does not have the layers of {model.name}")
+    kept = differ or ([] if head else with_weights[-1:])
     for i in with_weights:
-        if i not in head:
+        if i not in kept:
             model.layers[i].set_weights(source.layers[i].get_weights())
 
 

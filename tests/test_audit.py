@@ -53,7 +53,7 @@ def test_a_label_is_listed_only_when_every_witness_is_farther_than_the_threshold
 
 def test_the_audit_lists_real_rows_and_training_leaves_them_out(ytf_dir, tmp_path):
     listing, drawing = tmp_path / "audit.csv", tmp_path / "audit.png"
-    result = subprocess.run([sys.executable, "bench/audit.py", "--no-peers", "--threshold", "3", "--data", ytf_dir,
+    result = subprocess.run([sys.executable, "-m", "bench.audit", "--no-peers", "--threshold", "3", "--data", ytf_dir,
                              "--out", listing, "--picture", drawing], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert drawing.stat().st_size > 10_000

@@ -52,6 +52,23 @@ def test_keypoints_move_with_the_pixels(strengths):
 
 
 @pytest.mark.jax
+def test_an_unmoved_share_of_the_batch_stays_as_it_was_and_the_rest_still_moves_with_its_keypoints():
+    images, targets = dotted_faces(64)
+    out_images, out_targets = run(dataclasses.replace(NO_AUGMENTATION, rotate=15, zoom=0.1, shift=6, unmoved=0.5),
+                                  images, targets)
+    same = np.array([np.allclose(a, b, atol=1e-5) and np.allclose(p, q, atol=1e-6) for a, b, p, q in
+                     zip(out_images, images, out_targets, targets)])  # the identity map, to float rounding
+    assert 16 <= same.sum() <= 48  # about half, drawn per face
+    for image, image_points in zip(out_images[~same], unscale(out_targets[~same]).reshape(-1, 15, 2)):
+        assert not np.isnan(image_points).all()
+        for x, y in image_points[~np.isnan(image_points).any(axis=1)]:
+            cx, cy, _ = centroid(image, x, y)
+            assert abs(cx - x) < 0.3 and abs(cy - y) < 0.3
+    with pytest.raises(ValueError, match="unmoved"):
+        dataclasses.replace(NO_AUGMENTATION, unmoved=1.0)
+
+
+@pytest.mark.jax
 def test_keypoints_that_leave_the_image_become_missing_and_nothing_else_does():
     images, targets = dotted_faces(32)
     targets[:4, 20:22] = np.nan  # a row without a nose tip keeps it missing

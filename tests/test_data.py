@@ -1,42 +1,18 @@
+"""data.py: Kaggle's training and test files read into arrays (every cell checked, tables.py), the HDF5
+cache of parsed arrays, and a bad file reported by train.py in one line."""
 import os
 import subprocess
 import sys
-import zipfile
 
 import numpy as np
 import pytest
 
+from facial_keypoints.data import cache_dir, load_test, load_training
 from facial_keypoints.errors import DataError
-
-from facial_keypoints.data import load_test, load_training
 from facial_keypoints.tables import load_lookup
-from facial_keypoints.keypoints import COLUMNS
-from tests.conftest import ROOT
+from tests.conftest import HEADER, ROOT, good_rows, keypoint_cells, pixels, write_training
 
 pytestmark = pytest.mark.jax
-HEADER = ",".join(COLUMNS) + ",Image"
-
-
-def pixels(seed=0, count=9216):
-    return " ".join(map(str, np.random.default_rng(seed).integers(0, 256, count)))
-
-
-def keypoint_cells(seed=0, missing=()):
-    values = np.random.default_rng(seed).uniform(10, 86, 30)
-    return ["" if i in missing else f"{v:.10g}" for i, v in enumerate(values)]
-
-
-def write_training(folder, rows, header=HEADER, zipped=False):
-    text = header + "\n" + "".join(",".join(row) + "\n" for row in rows)
-    if zipped:
-        with zipfile.ZipFile(folder / "training.zip", "w") as archive:
-            archive.writestr("training.csv", text)
-    else:
-        (folder / "training.csv").write_text(text)
-
-
-def good_rows(n=3):
-    return [keypoint_cells(i, missing=range(4, 20) if i == 1 else ()) + [pixels(i)] for i in range(n)]
 
 
 @pytest.mark.parametrize("zipped", [False, True])
@@ -59,6 +35,20 @@ def test_second_load_comes_from_the_cache_and_a_changed_file_is_parsed_again(tmp
     write_training(tmp_path, good_rows(2))
     os.utime(tmp_path / "training.csv", ns=(1, 1))
     assert len(load_training(tmp_path)["images"]) == 2
+
+
+@pytest.mark.parametrize("damage", [b"", b"PK\x03\x04 cut", b"not a zip at all"])
+def test_a_corrupt_cache_file_is_rebuilt(tmp_path, damage, capsys, monkeypatch):
+    monkeypatch.setenv("FKD_CACHE", str(tmp_path / "cache"))
+    write_training(tmp_path, good_rows(3))
+    first = load_training(tmp_path)
+    (cached,) = cache_dir().glob("training-*.h5")
+    cached.write_bytes(damage)
+    again = load_training(tmp_path)
+    assert np.array_equal(again["images"], first["images"])
+    assert "rebuilding" in capsys.readouterr().err
+    assert np.array_equal(load_training(tmp_path)["images"], first["images"])  # and the cache is whole again
+    assert cached.stat().st_size > 1000
 
 
 BAD_CASES = [
@@ -160,3 +150,28 @@ def test_reads_the_real_benchmark_data(ytf_dir):
     assert test["images"].shape == (769, 96, 96)
     row_ids, image_ids, _ = load_lookup(ytf_dir / "IdLookupTable.csv")
     assert len(row_ids) == 11176 and set(image_ids) <= set(test["image_ids"])
+
+
+def test_a_changed_file_whose_size_and_time_were_put_back_is_parsed_again(tmp_path):
+    write_training(tmp_path, good_rows(3))
+    path = tmp_path / "training.csv"
+    first = load_training(tmp_path)
+    stat = path.stat()
+    text = path.read_text()
+    digit = text.rindex("1")  # one pixel value changed, the file's size kept
+    path.write_text(text[:digit] + "2" + text[digit + 1:])
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # as cp -p leaves it
+    assert path.stat().st_size == stat.st_size and path.stat().st_mtime_ns == stat.st_mtime_ns
+    again = load_training(tmp_path)
+    assert (again["images"] != first["images"]).sum() == 1
+
+
+@pytest.mark.parametrize("column, empty, given", [(2, "right_eye_center_x", "right_eye_center_y"),
+                                                  (3, "right_eye_center_y", "right_eye_center_x")])
+def test_a_keypoint_with_only_its_x_or_only_its_y_is_refused(tmp_path, column, empty, given):
+    rows = good_rows(3)
+    rows[2][column] = ""  # row 3: one of right_eye_center's cells empty, the other given
+    write_training(tmp_path, rows)
+    with pytest.raises(DataError, match=rf"training\.csv, row 3 \(line 4\), column '{empty}': empty, but {given} "
+                                        "is given; a keypoint needs both its x and its y, or neither"):
+        load_training(tmp_path)

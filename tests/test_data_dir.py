@@ -11,8 +11,7 @@ from facial_keypoints.data import COMPETITION_ZIP, EMBEDDED, find_data_dir, load
 
 from facial_keypoints.errors import DataError
 from facial_keypoints.tables import load_lookup
-from tests.conftest import ROOT
-from tests.test_data import HEADER, good_rows, pixels, write_training
+from tests.conftest import HEADER, ROOT, good_rows, pixels, write_training
 
 pytestmark = pytest.mark.jax
 
@@ -96,3 +95,22 @@ def test_train_py_names_the_missing_file_and_where_it_looked(tmp_path):
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert f"{tmp_path}/training.csv: not found (nor training.zip)" in result.stderr
     assert not list(tmp_path.iterdir())
+
+
+def test_an_empty_data_argument_is_refused_not_taken_for_the_default(capsys):
+    with pytest.raises(DataError, match=r"--data '': expected a folder with Kaggle's files"):
+        find_data_dir("")
+    assert capsys.readouterr().err == ""  # no folder was chosen
+
+
+def test_a_checksum_list_with_blank_lines_is_read_and_a_malformed_line_named(tmp_path):
+    copy = shutil.copytree(EMBEDDED, tmp_path / "ytf-fkd")
+    sums = copy / "SHA256SUMS"
+    sums.chmod(0o644)
+    listed = sums.read_text()
+    sums.write_text("\n" + listed.replace("\n", "\n\n", 1) + "\n")
+    assert find_data_dir(str(copy), quiet=True) == copy
+    sums.write_text(listed + "not-a-digest training.zip\n")
+    line = listed.count("\n") + 1
+    with pytest.raises(DataError, match=rf"SHA256SUMS, line {line}: expected 'SHA256  FILE' \(as sha256sum writes\)"):
+        find_data_dir(str(copy))

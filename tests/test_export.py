@@ -1,4 +1,4 @@
-"""Issue 17: export.py writes the shipped model as TFLite, ONNX and SavedModel, parity checked with each
+"""export.py (and deploy.py) writes the shipped model as TFLite, ONNX and SavedModel, parity checked with each
 format's own runtime on real faces, and refuses cleanly (one line, status 1, nothing written)."""
 import re
 
@@ -11,7 +11,7 @@ from facial_keypoints.data import EMBEDDED, FAST_MODEL, SHIPPED_MODEL, load_test
 from facial_keypoints.keypoints import COLUMNS
 from facial_keypoints.runs import best_tta, load_run
 from facial_keypoints.prediction import predict_pixels, scaled_predictor
-from tests.hardening import run_script
+from tests.conftest import run_script
 
 pytestmark = pytest.mark.skipif(keras.backend.backend() != "tensorflow",
                                 reason="export.py converts with TensorFlow: KERAS_BACKEND=tensorflow")
@@ -111,3 +111,32 @@ def test_an_export_that_fails_its_parity_check_writes_nothing(capsys, tmp_path, 
     assert re.search(r"error: TFLite differs from Keras by up to [\d.]+ px \(limit 0\.05 px\); nothing written",
                      result.stderr)
     assert not (tmp_path / "new").exists()  # not even the folders it made
+
+
+@pytest.mark.parametrize("fmt, name", [("savedmodel", "runs"), ("tflite", "notes.tflite")])
+def test_overwrite_replaces_only_an_earlier_export_of_that_format(capsys, tmp_path, fmt, name):
+    out = tmp_path / name
+    if fmt == "savedmodel":  # a folder of the user's, e.g. --out runs
+        (out / "net1-mine").mkdir(parents=True)
+        (out / "net1-mine" / "config.json").write_text("the user's run")
+        (out / "saved_model.pb").write_text("not alone in here")
+    else:
+        out.write_text("the user's own file")
+    before = sorted((p.relative_to(tmp_path), p.read_bytes() if p.is_file() else None) for p in tmp_path.rglob("*"))
+    result = export_py(capsys, "--format", fmt, "--out", out, "--overwrite")
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert f"error: --overwrite {out}: not an earlier {fmt} export" in result.stderr
+    assert sorted((p.relative_to(tmp_path), p.read_bytes() if p.is_file() else None)
+                  for p in tmp_path.rglob("*")) == before
+
+
+def test_overwrite_replaces_an_earlier_savedmodel_export(capsys, tmp_path):
+    out = tmp_path / "fast-savedmodel"
+    args = ("--run", FAST_MODEL, "--format", "savedmodel", "--tta", "none", "--out", out)
+    assert export_py(capsys, *args).returncode == 0
+    assert export.is_export(out, "savedmodel") and not export.is_export(out, "tflite")
+    first = (out / "saved_model.pb").stat().st_ino  # the new file is made while the old one still exists
+    result = export_py(capsys, *args, "--overwrite")
+    assert result.returncode == 0, result.stderr
+    assert export.is_export(out, "savedmodel") and (out / "saved_model.pb").stat().st_ino != first
+    assert sorted(p.name for p in tmp_path.iterdir()) == [out.name]

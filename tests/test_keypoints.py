@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 
 from facial_keypoints.batches import FlipBatches
-from facial_keypoints.keypoints import COLUMNS, KEYPOINTS, MIRROR_X, flip_images, flip_targets, mirror_permutation, scale, unscale
+from facial_keypoints.keypoints import (COLUMNS, KEYPOINTS, MIRROR_X, flip_images, flip_targets, mirror_permutation, scale,
+                                        shift_images, unscale)
 
 pytestmark = pytest.mark.jax
 
@@ -103,3 +104,11 @@ def test_a_flipping_recipe_refuses_columns_that_cannot_be_mirrored():
     with pytest.raises(ValueError, match="no mirror partner"):
         check_settings(net3.RECIPE, ["left_eye_center_x"], "plain")
     check_settings(net3.RECIPE, ["left_eye_center_x", "right_eye_center_x"], "plain")  # a pair flips
+
+
+def test_shift_images_moves_the_face_and_repeats_the_edge_into_the_gap():
+    images = np.random.default_rng(1).integers(0, 256, (3, 96, 96, 1)).astype(np.uint8)
+    moved = shift_images(images, 1, -1)  # one pixel right, one up
+    assert np.array_equal(moved[:, :-1, 1:], images[:, 1:, :-1])
+    assert np.array_equal(moved[:, :, 0], moved[:, :, 1]) and np.array_equal(moved[:, -1], moved[:, -2])
+    assert np.array_equal(shift_images(images, 0, 0), images)

@@ -90,14 +90,14 @@ def test_specialists_record_one_row_for_the_finished_set(tmp_path):
 def test_peers_record_one_row_per_scored_model(tmp_path):
     import numpy as np
 
-    from bench.peers import record
+    from bench.peers import record_scores
     true = np.full((4, 30), 48.0)
     true[0, :2] = np.nan
     scored = [{"net": "dlib 68-point, calibrated (side 80)", "predicted": true + 1, "rows": 2765},
               {"net": "peers' average", "predicted": true + 2, "ensemble_of": 2},
               {"net": "net16 (models/shipped)", "predicted": true - 0.5, "tta": "flip", "epochs": 40, "recipe_epochs": 40}]
-    record(tmp_path / "runs.csv", scored, true, "AMD EPYC, 1 core (pinned)")
-    record(None, scored, true, "AMD EPYC, 1 core (pinned)")  # --no-ledger
+    record_scores(tmp_path / "runs.csv", scored, true, "AMD EPYC, 1 core (pinned)")
+    record_scores(None, scored, true, "AMD EPYC, 1 core (pinned)")  # --no-ledger
     rows = read(tmp_path / "runs.csv")
     assert rows[["net", "val_rmse_px", "tta", "ensemble_of", "split", "epochs"]].values.tolist() == [
         ["dlib 68-point, calibrated (side 80)", "1", "", "", "clips", ""], ["peers' average", "2", "", "2", "clips", ""],
@@ -108,7 +108,7 @@ def test_peers_record_one_row_per_scored_model(tmp_path):
 def test_a_users_run_goes_to_their_own_ledger_and_a_maintainers_record_to_the_projects(ytf_dir, tmp_path, capsys,
                                                                                        monkeypatch):
     from facial_keypoints import ledger
-    from tests.hardening import run_script
+    from tests.conftest import run_script
 
     project = tmp_path / "project" / "runs.csv"
     monkeypatch.setattr(ledger, "PROJECT_LEDGER", project)
@@ -126,3 +126,79 @@ def test_a_users_run_goes_to_their_own_ledger_and_a_maintainers_record_to_the_pr
     assert len(read(project)) == 2 and len(read(tmp_path / "runs" / "ledger.csv")) == 1
     result = run_script(capsys, "train.py", "--net", "net1", "--no-ledger", "--record")
     assert result.returncode == 2 and "not allowed with argument" in result.stderr
+
+
+def test_the_same_run_goes_into_a_ledger_once(tiny_run, tmp_path, capsys, monkeypatch):
+    from tests.conftest import run_script
+
+    run, _ = tiny_run
+    ledger = tmp_path / "runs.csv"
+    monkeypatch.setenv("FKD_LEDGER", str(ledger))
+    result = run_script(capsys, "-m facial_keypoints.ledger", "add", run, run)
+    assert result.returncode == 1 and f"error: {run}: in {ledger} already" in result.stderr
+    assert len(read(ledger)) == 0
+    assert run_script(capsys, "-m facial_keypoints.ledger", "add", run).returncode == 0
+    result = run_script(capsys, "-m facial_keypoints.ledger", "add", run)
+    assert result.returncode == 1 and "a ledger lists each run once" in result.stderr and "Traceback" not in result.stderr
+    assert len(read(ledger)) == 1
+
+
+def test_an_interrupted_run_goes_into_no_ledger(tiny_run, tmp_path, capsys, monkeypatch):
+    import json
+    import shutil
+
+    from tests.conftest import run_script
+    run = shutil.copytree(tiny_run[0], tmp_path / "net1-stopped")
+    config = json.loads((run / "config.json").read_text())
+    (run / "config.json").write_text(json.dumps({**config, "interrupted": True}))
+    monkeypatch.setenv("FKD_LEDGER", str(tmp_path / "runs.csv"))
+    result = run_script(capsys, "-m facial_keypoints.ledger", "add", run)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"error: {run}: an interrupted run (stopped after epoch 1) goes into no ledger" in result.stderr
+    assert len(read(tmp_path / "runs.csv")) == 0
+
+
+def test_the_ledger_command_without_arguments_is_a_usage_error(capsys):
+    from tests.conftest import run_script
+    result = run_script(capsys, "-m facial_keypoints.ledger")
+    assert result.returncode == 2 and "usage: python -m facial_keypoints.ledger" in result.stderr
+
+
+def test_specialists_with_an_interrupted_one_go_into_no_ledger(tmp_path, capsys):
+    import argparse
+    import json
+
+    import specialists
+    folder = tmp_path / "net1-specialists-study2"
+    for group, interrupted in (("four_points", False), ("the_rest", True)):
+        (folder / group).mkdir(parents=True)
+        (folder / group / "model.keras").write_bytes(b"")
+        (folder / group / "config.json").write_text(json.dumps({"epochs_run": 5, "seconds": 1.0, "train_rows": 9,
+                                                                "recipe": {"epochs": 9}, "interrupted": interrupted}))
+    (folder / "scores.json").write_text(json.dumps({"val_rmse_px": {"specialists": 2.5}}))
+    args = argparse.Namespace(pretrained="runs/net1-x", groups="study2", no_ledger=False, record=False)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("FKD_LEDGER", str(tmp_path / "runs.csv"))
+        specialists.record_specialists(args, folder, {"net": "net1", "groups": ["four_points", "the_rest"],
+                                                      "split": "rows"})
+    assert not (tmp_path / "runs.csv").exists()
+    assert "specialist the_rest was stopped early (interrupted)" in capsys.readouterr().err
+
+
+def test_a_ledger_that_cannot_be_written_is_refused_before_the_training(tmp_path, capsys, monkeypatch):
+    from tests.conftest import run_script, tiny_data
+
+    data = tiny_data(tmp_path / "data", 5)
+    a_folder = tmp_path / "ledger-folder"
+    a_folder.mkdir()
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("mine")
+    in_a_file = a_file / "runs.csv"
+    for ledger, message in ((a_folder, f"$FKD_LEDGER {a_folder}: is a folder; expected a file name"),
+                            (in_a_file, f"$FKD_LEDGER {in_a_file}: {a_file} is a file, not a folder")):
+        monkeypatch.setenv("FKD_LEDGER", str(ledger))
+        result = run_script(capsys, "train.py", "--net", "net1", "--epochs", "1", "--data", data,
+                            "--out", tmp_path / "runs")
+        assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+        assert result.stderr.strip().splitlines()[-1] == f"error: {message}"
+        assert not (tmp_path / "runs").exists() and list(a_folder.iterdir()) == [] and a_file.read_text() == "mine"

@@ -1,12 +1,12 @@
-"""The peers' pure parts (bench/peer_models.py, bench/peers.py): landmark -> Kaggle mapping, coordinate
+"""The peers' pure parts (facial_keypoints/peers.py, bench/peers.py): landmark -> Kaggle mapping, coordinate
 conversion, calibration, per-keypoint scores. None of them needs the peers' packages (dlib, mediapipe)."""
 import numpy as np
 import pytest
 
-from bench.peer_models import IBUG68, MESH468, calibrate, fit_calibration, from_resized, to_kaggle
 from bench.peers import keypoint_rmse
 from facial_keypoints.keypoints import COLUMNS, KEYPOINTS, mirror_name
 from facial_keypoints.metrics import rmse
+from facial_keypoints.peers import IBUG68, MESH468, calibrate, fit_calibration, from_resized, to_kaggle
 
 pytestmark = pytest.mark.jax
 

@@ -1,5 +1,4 @@
-"""bench/report.py: the docs' tables from a ledger, --check catching a hand edit, bad input refused;
-bench/study.py --budget-minutes skipping what does not fit."""
+"""python -m bench.report: the docs' tables from a ledger, --check catching a hand edit, bad input refused."""
 import re
 import shutil
 import subprocess
@@ -8,7 +7,7 @@ import sys
 import pandas as pd
 import pytest
 
-from bench import report
+from bench import ledger_tables, report
 from bench.published import PUBLISHED
 from facial_keypoints.ledger import FIELDS
 from tests.conftest import ROOT
@@ -45,11 +44,11 @@ def write_ledger(path, rows):
 
 
 def report_cli(*args):
-    return subprocess.run([sys.executable, "bench/report.py", *map(str, args)], cwd=ROOT, capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-m", "bench.report", *map(str, args)], cwd=ROOT, capture_output=True, text=True)
 
 
 def test_the_study_table_shows_the_best_full_recipe_else_the_longest_run(tmp_path):
-    text = report.study(report.load(write_ledger(tmp_path / "runs.csv", ROWS)))
+    text = ledger_tables.study(report.load(write_ledger(tmp_path / "runs.csv", ROWS)))
     lines = text.splitlines()
     assert lines[0] == ("| net | ours px | epochs | split | Nouri px | Bao & Dorairaj px | wall | hardware | command "
                         "| full recipe still to run |")
@@ -71,25 +70,25 @@ def test_the_study_table_shows_the_best_full_recipe_else_the_longest_run(tmp_pat
 def test_specialists_modern_ensembles_and_speed_tables(tmp_path):
     measured_again = {**ROWS[-1], "val_rmse_px": "1.44", "date": "2026-11-26 09:00:00", "commit": "abcdef0123"}
     table = report.load(write_ledger(tmp_path / "runs.csv", ROWS + [measured_again]))
-    specialists = report.specialists(table).splitlines()
+    specialists = ledger_tables.specialists(table).splitlines()
     assert specialists[2] == ("| net1 specialists | 2.360 | 6 | 1500 of 15000 | rows | 4.8 min | AMD EPYC, 2 cores, "
                               "tensorflow | `python specialists.py --pretrained runs/net1-a --epochs-scale 0.1` |")
     assert len(specialists) == 5  # header, rule, one row, blank, note
-    modern = report.modern(table).splitlines()
+    modern = ledger_tables.modern(table).splitlines()
     assert modern[2] == ("| net12 | 1.457 | - | 300 | clips | 10.0 min | 2 | 1 x gpu:0, tensorflow "
                          "| `python train.py --net net12 --split clips` |")
     assert modern[3] == "| net13 | not run yet: `python train.py --net net13` | - | - | - | - | - | - | - |"
-    ensembles = report.ensembles(table).splitlines()
+    ensembles = ledger_tables.ensembles(table).splitlines()
     assert ensembles[2:] == ["| peers' average (dlib + MediaPipe, calibrated) | 1.440 | - | 2 | clips | 2026-11-26, abcdef0 "
                              "| AMD EPYC, 1 core (pinned), tensorflow | `python bench/peers.py` |", "", ensembles[-1]]
-    speed = report.speed(table).splitlines()
+    speed = ledger_tables.speed(table).splitlines()
     assert speed[2:4] == ["| net1 | 0.25 | 2 | 827 | AMD EPYC, 2 cores | tensorflow |",
                           "| net12 | 2 | 1 | 2765 | 1 x gpu:0 | tensorflow |"]
 
 
 def test_a_command_with_a_pipe_does_not_break_the_table(tmp_path):
     rows = [{**ROWS[0], "command": "python train.py --net net1 | tee log"}]
-    line = report.study(report.load(write_ledger(tmp_path / "runs.csv", rows))).splitlines()[2]
+    line = ledger_tables.study(report.load(write_ledger(tmp_path / "runs.csv", rows))).splitlines()[2]
     assert line.endswith("| `python train.py --net net1 \\| tee log` | - |") and line.count(" | ") == 9
 
 
@@ -97,7 +96,7 @@ def test_recipe_epochs_read_from_the_text_are_the_recipes():
     import nets
     for name in nets.names():
         if hasattr(nets.load(name), "build"):
-            assert report.recipe_epochs(name) == nets.load(name).RECIPE.epochs, name
+            assert ledger_tables.recipe_epochs(name) == nets.load(name).RECIPE.epochs, name
 
 
 def test_published_numbers_are_the_ones_in_docs_anchors():
@@ -146,7 +145,7 @@ def test_check_names_a_hand_edited_table_and_the_report_puts_it_back(tmp_path):
 @pytest.mark.parametrize("bad, message", [
     ("ledger", "repo/results/runs.csv, line 3: val_rmse_px 'fast' is not a number"),
     ("marker", "docs/study.md: unknown table <!-- report:nosuch --> (known: study, specialists, modern, ensembles, "
-               "speed, quickstart)"),
+               "speed, quickstart, photos)"),
     ("unclosed", "README.md: <!-- report:quickstart --> needs a closing <!-- /report:quickstart --> on its own line"),
 ])
 def test_bad_input_is_one_line_and_nothing_is_written(tmp_path, bad, message):

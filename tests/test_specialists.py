@@ -1,3 +1,7 @@
+"""groups.py and specialists.py: Nouri's keypoint groups, a specialist started from a pretrained net, the
+groups' outputs put back together; a specialists folder's manifest checked before its group names become
+paths; and the script, which checks everything before it writes its manifest, then trains, resumes and
+submits."""
 import json
 import subprocess
 import sys
@@ -12,8 +16,9 @@ import nets
 from facial_keypoints.errors import DataError
 from facial_keypoints.keypoints import COLUMNS, mirror_name, mirror_permutation
 from facial_keypoints.groups import SPECIALIST_SETTINGS, aggregate, default_epochs, group_columns
-from facial_keypoints.training import copy_all_but_output_layer
-from tests.conftest import ROOT
+from facial_keypoints.prediction import load_predictor
+from facial_keypoints.training import copy_weights
+from tests.conftest import ROOT, run_script, tiny_data
 
 
 @pytest.mark.jax
@@ -48,14 +53,14 @@ def test_specialist_starts_from_the_pretrained_weights_except_the_output_layer()
     pretrained = net.build(30)
     keras.utils.set_random_seed(2)
     specialist = net.build(6)
-    copy_all_but_output_layer(pretrained, specialist)
+    copy_weights(pretrained, specialist)
     for source, layer in zip(pretrained.layers[:-1], specialist.layers[:-1]):
         for a, b in zip(source.get_weights(), layer.get_weights()):
             assert np.array_equal(a, b)
     assert specialist.layers[-1].get_weights()[0].shape == (500, 6)
     assert specialist.output_shape == (None, 6)
     with pytest.raises(DataError, match="does not have the layers"):
-        copy_all_but_output_layer(nets.load("net1").build(30), specialist)
+        copy_weights(nets.load("net1").build(30), specialist)
 
 
 @pytest.mark.jax
@@ -65,7 +70,7 @@ def test_a_heatmap_specialist_starts_from_everything_but_the_per_keypoint_maps()
     pretrained = net.build(30)
     keras.utils.set_random_seed(2)
     specialist = net.build(6)
-    copy_all_but_output_layer(pretrained, specialist)
+    copy_weights(pretrained, specialist)
     maps = [i for i, layer in enumerate(specialist.layers) if layer.weights][-1]
     for i, (source, layer) in enumerate(zip(pretrained.layers, specialist.layers)):
         for a, b in zip(source.get_weights(), layer.get_weights()):
@@ -125,3 +130,135 @@ def test_specialists_resume_after_a_partial_run_and_submit(net1_run, ytf_dir, tm
     other_split = run("specialists.py", *common, "--split", "clips")
     assert other_split.returncode == 1 and "leave out --split" in other_split.stderr
     assert json.loads((folder / "manifest.json").read_text())["split"] == "rows"  # the pretrained run's
+
+
+@pytest.mark.parametrize("manifest, message", [
+    ('{"groups": ["nose"', "manifest.json: damaged, not readable JSON"),
+    ('{"groups": ["../../etc"]}', "group '../../etc' is not a plain name"),
+    ('{"groups": ["/tmp/x"]}', "group '/tmp/x' is not a plain name"),
+    ('{"groups": "nose"}', "expected a list of groups"),
+])
+def test_a_broken_specialists_manifest_is_named_before_any_path_is_made(tmp_path, manifest, message):
+    (tmp_path / "manifest.json").write_text(manifest)
+    with pytest.raises(DataError, match=message):
+        load_predictor(tmp_path)
+
+
+def test_specialists_with_a_net_that_does_not_fit_the_pretrained_run_write_nothing(tiny_run, tmp_path, capsys):
+    run, data = tiny_run
+    out = tmp_path / "specialists"
+    result = run_script(capsys, "specialists.py", "--pretrained", run, "--net", "net2", "--data", data, "--out", out)
+    assert result.returncode == 1 and "does not have the layers" in result.stderr, result.stderr
+    assert not out.exists()
+
+
+def test_specialists_with_too_few_rows_for_a_group_write_nothing(tiny_run, tmp_path, capsys):
+    run, _ = tiny_run
+    data = tiny_data(tmp_path / "data", 2)
+    out = tmp_path / "specialists"
+    result = run_script(capsys, "specialists.py", "--pretrained", run, "--data", data, "--out", out)
+    assert result.returncode == 1 and "at least 3 complete rows" in result.stderr, result.stderr
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("args, message", [(["--jobs", "0"], "--jobs: expected a whole number of at least 1"),
+                                           (["--epochs-scale", "0"], "--epochs-scale: expected a positive number"),
+                                           (["--only", "nose,ears"], "--only: no group 'ears'"),
+                                           (["--seed", "-1"], "--seed: expected a whole number in 0..4294967295")])
+def test_specialists_bad_arguments_write_nothing(tiny_run, tmp_path, capsys, args, message):
+    run, data = tiny_run
+    out = tmp_path / "specialists"
+    result = run_script(capsys, "specialists.py", "--pretrained", run, "--data", data, "--out", out, *args)
+    assert result.returncode == 2 and message in result.stderr
+    assert not out.exists()
+
+
+def test_specialists_out_of_the_wrong_kind(tiny_run, tmp_path, capsys):
+    run, data = tiny_run
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("mine")
+    result = run_script(capsys, "specialists.py", "--pretrained", run, "--data", data, "--out", a_file)
+    assert result.returncode == 1 and f"--out {a_file}: is a file; expected a folder" in result.stderr
+
+
+def test_specialists_still_train_and_report_after_the_checks(tiny_run, tmp_path, capsys):
+    run, _ = tiny_run
+    data = tiny_data(tmp_path / "data", 8)
+    out = tmp_path / "specialists"
+    result = run_script(capsys, "specialists.py", "--pretrained", run, "--data", data, "--out", out,
+                        "--groups", "study2", "--epochs-scale", "1e-9")
+    assert result.returncode == 0, result.stderr
+    assert json.loads((out / "manifest.json").read_text())["groups"] == ["four_points", "the_rest"]
+    assert (out / "scores.json").is_file()
+
+
+def test_an_epochs_scale_beyond_any_schedule_writes_nothing(tiny_run, tmp_path, capsys):
+    run, data = tiny_run
+    out = tmp_path / "specialists"
+    result = run_script(capsys, "specialists.py", "--pretrained", run, "--data", data, "--out", out,
+                        "--epochs-scale", "1e12")
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert "--epochs-scale 1e+12 gives eye_centers 800,000,000,000,000,000 epochs; at most 1,000,000" in result.stderr
+    assert not out.exists()
+
+
+def test_out_onto_a_folder_that_is_not_a_specialists_folder_is_refused(tiny_run, tmp_path, capsys):
+    import shutil
+
+    run, data = tiny_run
+    other_run = shutil.copytree(run, tmp_path / "net1-mine")
+    before = sorted(p.name for p in other_run.iterdir())
+    result = run_script(capsys, "specialists.py", "--pretrained", run, "--data", data, "--out", other_run)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert f"error: --out {other_run}: holds files but is not a specialists folder" in result.stderr
+    assert sorted(p.name for p in other_run.iterdir()) == before
+
+
+def test_a_pretrained_run_whose_model_has_fewer_outputs_writes_nothing(tiny_run, tmp_path, capsys):
+    import shutil
+
+    from facial_keypoints.runs import save_inference_model
+
+    run, data = tiny_run
+    forged = shutil.copytree(run, tmp_path / "net1-forged")  # config.json: 30 columns; model.keras: 4 outputs
+    save_inference_model(nets.load("net1").build(4), forged / "model.keras")
+    out = tmp_path / "specialists"
+    result = run_script(capsys, "specialists.py", "--pretrained", forged, "--data", data, "--out", out)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert "model.keras predicts 4 values, but config.json lists 30 columns" in result.stderr
+    assert not out.exists()
+
+
+CHILD = """import pathlib, signal, sys
+folder, group = pathlib.Path(sys.argv[1]), sys.argv[2]
+def stop(signum, frame):
+    (folder / f"{group}.stopped").write_text(str(signum))
+    sys.exit(130)
+signal.signal(signal.SIGTERM, stop)
+(folder / f"{group}.started").write_text("")
+while True:
+    signal.pause()
+"""
+PARENT = """import sys
+sys.path.insert(0, {root!r})
+from facial_keypoints import errors, groups
+commands = {{group: [sys.executable, "-c", {child!r}, {folder!r}, group] for group in "abc"}}
+errors.run(lambda: groups.run_processes(commands, jobs=2))
+"""
+
+
+def test_sigterm_to_specialists_jobs_reaches_every_running_one_and_starts_no_other(tmp_path):
+    """groups.run_processes, which specialists.py --jobs N runs its specialists with."""
+    import signal
+    import time
+
+    parent = subprocess.Popen([sys.executable, "-c", PARENT.format(root=str(ROOT), child=CHILD, folder=str(tmp_path))],
+                              cwd=tmp_path, stderr=subprocess.PIPE, text=True)
+    while not ((tmp_path / "a.started").exists() and (tmp_path / "b.started").exists()):  # both running
+        assert parent.poll() is None, parent.stderr.read()
+        time.sleep(0.01)
+    parent.send_signal(signal.SIGTERM)
+    assert parent.wait(timeout=120) == 130
+    assert "SIGTERM: the running specialists stopped and saved themselves" in parent.stderr.read()
+    assert [(tmp_path / f"{g}.stopped").read_text() for g in "ab"] == [str(int(signal.SIGTERM))] * 2
+    assert not (tmp_path / "c.started").exists()

@@ -20,7 +20,7 @@ def study(*args, **kwargs):
 def test_plan_estimates_from_the_ledger_and_trains_nothing(tmp_path, monkeypatch):
     import keras
 
-    from facial_keypoints.ledger import FIELDS, append
+    from facial_keypoints.ledger import append
     from facial_keypoints.provenance import hardware
     ledger = tmp_path / "ledger.csv"
     append(ledger, net="net1", epochs=400, recipe_epochs=400, split="rows", val_rmse_px=3.2, s_per_epoch=10.0,
@@ -29,7 +29,7 @@ def test_plan_estimates_from_the_ledger_and_trains_nothing(tmp_path, monkeypatch
     result = study("--nets", "net1", "--plan", "--out", tmp_path / "study")
     assert result.returncode == 0, result.stderr
     assert "| net1 | 400 | not started | 10.00 (ledger, 1 run(s)) | 1 h 06 min |" in result.stdout
-    assert "at most 1.1 hours left" in result.stdout and not (tmp_path / "study").exists() and len(FIELDS) == 15
+    assert "at most 1.1 hours left" in result.stdout and not (tmp_path / "study").exists()
 
 
 def test_the_same_command_resumes_an_interrupted_run_then_skips_it(ytf_dir, tmp_path):

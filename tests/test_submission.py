@@ -1,14 +1,16 @@
-import os
-import subprocess
-import sys
+"""submission.py: IdLookupTable's rows filled from predictions, checked as Kaggle would, written, read back
+(a damaged file read right or refused in one line), averaged and scored."""
+import itertools
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from facial_keypoints.errors import DataError
-from facial_keypoints.keypoints import COLUMNS, flip_targets, scale, shift_images
-from facial_keypoints.prediction import predict_pixels, tta_views
+from facial_keypoints.keypoints import COLUMNS
 from facial_keypoints.submission import (
+    align_submission,
     average_submissions,
     check_submission,
     load_solution,
@@ -18,62 +20,10 @@ from facial_keypoints.submission import (
     write_submission,
 )
 from facial_keypoints.tables import load_lookup
-from tests.conftest import ROOT
+from tests.conftest import write
 
 pytestmark = pytest.mark.jax
-
-
-def centroid_predictor(shape_px):
-    """Keypoints = shape_px moved by the image's intensity centroid: mirror-equivariant iff shape_px is symmetric."""
-    def predict_scaled(inputs):
-        weights = inputs[..., 0] / inputs[..., 0].sum(axis=(1, 2), keepdims=True)
-        cx = (weights.sum(axis=1) * np.arange(96)).sum(axis=1)
-        cy = (weights.sum(axis=2) * np.arange(96)).sum(axis=1)
-        shifted = np.tile(shape_px, (len(inputs), 1))
-        shifted[:, 0::2] += cx[:, None] - 47.5
-        shifted[:, 1::2] += cy[:, None] - 47.5
-        return scale(shifted)
-    return predict_scaled
-
-
-def test_flip_tta_leaves_a_symmetric_predictor_unchanged_and_changes_an_asymmetric_one():
-    rng = np.random.default_rng(0)
-    images = rng.integers(0, 256, (6, 96, 96)).astype(np.uint8)
-    shape = rng.uniform(20, 76, 30)
-    symmetric = (shape + (flip_targets(scale(shape), COLUMNS) * 48 + 48)) / 2
-    for shape_px, unchanged in ((symmetric, True), (shape, False)):
-        predict = centroid_predictor(shape_px)
-        plain = predict_pixels(predict, images, COLUMNS)
-        tta = predict_pixels(predict, images, COLUMNS, tta="flip")
-        assert np.allclose(plain, tta, atol=1e-4) == unchanged
-
-
-def test_shift_images_moves_the_face_and_repeats_the_edge_into_the_gap():
-    images = np.random.default_rng(1).integers(0, 256, (3, 96, 96, 1)).astype(np.uint8)
-    moved = shift_images(images, 1, -1)  # one pixel right, one up
-    assert np.array_equal(moved[:, :-1, 1:], images[:, 1:, :-1])
-    assert np.array_equal(moved[:, :, 0], moved[:, :, 1]) and np.array_equal(moved[:, -1], moved[:, -2])
-    assert np.array_equal(shift_images(images, 0, 0), images)
-
-
-def test_shift_tta_averages_18_views_whose_moves_cancel():
-    views = tta_views("shift")
-    assert len(views) == 18 and len(set(views)) == 18 and tta_views("flip") == [(0, 0, False), (0, 0, True)]
-    assert sum(dx for dx, _, _ in views) == sum(dy for _, dy, _ in views) == 0
-    with pytest.raises(DataError, match="unknown TTA 'rotate'"):
-        tta_views("rotate")
-    rng = np.random.default_rng(2)
-    images = np.zeros((4, 96, 96), np.uint8)  # a face in the middle: a move of one pixel loses none of it
-    images[:, 20:76, 20:76] = rng.integers(1, 256, (4, 56, 56))
-    shape = rng.uniform(20, 76, 30)
-    follows_the_face = centroid_predictor(shape)  # keypoints move with the face: every view agrees, moved back
-    flipped = predict_pixels(follows_the_face, images, COLUMNS, tta="flip")
-    assert np.allclose(predict_pixels(follows_the_face, images, COLUMNS, tta="shift"), flipped, atol=1e-6)
-
-    def one_pixel(inputs):  # reads a fixed spot: a move changes what it sees, so the views differ
-        return np.tile(inputs[:, 47:48, 30, 0], (1, 30)) - 0.5
-    assert not np.allclose(predict_pixels(one_pixel, images, COLUMNS, tta="shift"),
-                           predict_pixels(one_pixel, images, COLUMNS, tta="flip"), atol=1e-3)
+FILES = itertools.count()
 
 
 def test_lookup_locations_put_each_prediction_in_its_row_and_clip():
@@ -108,11 +58,6 @@ def test_check_submission_rejects_what_kaggle_would():
             check_submission(row_ids, values, ids, "bad.csv")
 
 
-def write(path, text):
-    path.write_text(text)
-    return path
-
-
 def test_average_of_submissions_with_weights(tmp_path):
     a = write(tmp_path / "a.csv", "RowId,Location\n1,10\n2,20\n")
     b = write(tmp_path / "b.csv", "RowId,Location\r\n1,40\r\n2,50\r\n")
@@ -127,7 +72,9 @@ def test_average_of_submissions_with_weights(tmp_path):
 
 def test_score_is_kaggles_rmse_by_hand(tmp_path):
     submission = (np.array([1, 2, 3]), np.array([10.0, 20.0, 30.0]))
-    assert score(submission, (np.array([3, 2, 1, 4]), np.array([33.0, 20.0, 10.0, 0.0]))) == pytest.approx(np.sqrt(9 / 3))
+    assert score(submission, (np.array([3, 2, 1]), np.array([33.0, 20.0, 10.0]))) == pytest.approx(np.sqrt(9 / 3))
+    with pytest.raises(DataError, match=r"mine\.csv: no row for RowId 4 \(1 of the 4 RowIds of answers\.csv missing\)"):
+        score(submission, (np.array([3, 2, 1, 4]), np.array([33.0, 20.0, 10.0, 0.0])), "mine.csv", "answers.csv")
     # the same answers in training format + lookup table
     cells = [[""] * 30, [""] * 30]
     cells[0][COLUMNS.index("nose_tip_x")] = "10"
@@ -142,40 +89,47 @@ def test_score_is_kaggles_rmse_by_hand(tmp_path):
         load_solution(solution, lookup)
 
 
-def run(*args):
-    return subprocess.run([sys.executable, "submit.py", *map(str, args)], cwd=ROOT, capture_output=True, text=True)
+@st.composite
+def submissions(draw):
+    """A valid submission of 1 to 20 rows: (text, row_ids, locations)."""
+    rows = draw(st.integers(1, 20))
+    row_ids = np.arange(1, rows + 1)
+    locations = np.array(draw(st.lists(st.integers(0, 96000), min_size=rows, max_size=rows))) / 1000
+    text = "RowId,Location\n" + "".join(f"{r},{v:g}\n" for r, v in zip(row_ids, locations))
+    return text, row_ids, locations
 
 
-def test_submit_end_to_end_on_real_data(net1_run, ytf_dir, tmp_path):
-    plain, tta, mean = tmp_path / "plain.csv", tmp_path / "tta.csv", tmp_path / "mean.csv"
-    for out, extra in ((plain, []), (tta, ["--tta", "flip"])):
-        result = run("--run", net1_run, "--data", ytf_dir, "--out", out, *extra)
-        assert result.returncode == 0, result.stderr
-    assert run("--average", plain, tta, "--out", mean).returncode == 0
-    twice = tmp_path / "twice.csv"  # an ensemble of one run with itself predicts what the run does
-    assert run("--runs", net1_run, net1_run, "--tta", "flip", "--data", ytf_dir, "--out", twice).returncode == 0
-    assert np.allclose(read_submission(twice)[1], read_submission(tta)[1], atol=1e-4)
-    lookup_ids = load_lookup(ytf_dir / "IdLookupTable.csv")[0]
-    for path in (plain, tta, mean):
-        row_ids, locations = read_submission(path)
-        assert np.array_equal(row_ids, lookup_ids) and (0 <= locations).all() and (locations <= 96).all()
-    assert not np.allclose(read_submission(plain)[1], read_submission(tta)[1])
-    scored = run("--score", plain, "--solution", plain)
-    assert scored.returncode == 0 and scored.stdout.strip() == "RMSE 0.00000"
-    bad = run("--run", tmp_path, "--data", ytf_dir)
-    assert bad.returncode != 0 and "not a run folder" in bad.stderr and "Traceback" not in bad.stderr
+NOT_A_DIGIT = st.sampled_from(list("x,;|\"") + [chr(c) for c in range(0x80, 0x100, 17)])
 
 
-def test_averaging_submissions_loads_no_deep_learning_backend(tmp_path, ytf_dir):
-    row_ids = load_lookup(ytf_dir / "IdLookupTable.csv")[0]
-    for name, value in (("a", 40), ("b", 41)):
-        (tmp_path / f"{name}.csv").write_text("RowId,Location\n" + "".join(f"{r},{value}\n" for r in row_ids))
-    code = ("import runpy, sys; sys.argv = ['submit.py', '--average', 'a.csv', 'b.csv', '--out', 'avg.csv', "
-            f"'--data', {str(ytf_dir)!r}]\n"
-            f"runpy.run_path({str(ROOT / 'submit.py')!r}, run_name='__main__')\n"
-            "print(sorted(m for m in ('keras', 'tensorflow', 'jax', 'torch') if m in sys.modules))")
-    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[-1] == "[]"
-    assert set((tmp_path / "avg.csv").read_text().splitlines()[1:]) == {f"{r},40.5" for r in row_ids}
+@settings(max_examples=80, deadline=2000, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(submission=submissions(), data=st.data())
+def test_a_damaged_submission_is_read_right_or_refused_in_one_line(tmp_path, submission, data):
+    """Truncation, a byte that is not a digit, a duplicated, dropped or moved row: the rows read (and put in
+    the lookup table's order) are the true ones, or the reader says what is wrong in one line."""
+    text, row_ids, locations = submission
+    lines = text.splitlines(keepends=True)
+    damage = data.draw(st.sampled_from(["truncate", "byte", "duplicate", "drop", "move"]))
+    if damage == "truncate":
+        text = text[:data.draw(st.integers(0, len(text) - 1))]
+    elif damage == "byte":
+        at = data.draw(st.integers(0, len(text) - 1))
+        text = text[:at] + data.draw(NOT_A_DIGIT) + text[at + 1:]
+    else:
+        row = data.draw(st.integers(1, len(lines) - 1))
+        if damage == "duplicate":
+            lines.insert(data.draw(st.integers(1, len(lines))), lines[row])
+        elif damage == "drop":
+            del lines[row]
+        else:
+            lines.insert(data.draw(st.integers(1, len(lines) - 1)), lines.pop(row))
+        text = "".join(lines)
+    path = tmp_path / f"sub-{next(FILES)}.csv"  # a new name for each example
+    path.write_bytes(text.encode("utf-8"))
+    try:
+        read_ids, read_locations = read_submission(path)
+        aligned = align_submission(read_ids, read_locations, row_ids, str(path))
+    except DataError as error:
+        assert "\n" not in str(error) and path.name in str(error)
+        return
+    assert np.array_equal(aligned, locations)

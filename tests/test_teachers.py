@@ -95,3 +95,26 @@ def test_a_teacher_labels_with_the_tta_its_run_recorded(net1_run, tmp_path):
     config = {**read_config(shipped), "tta": "shift", "shipped_from": "net1-A"}
     (shipped / "config.json").write_text(json.dumps(config))
     assert {key: read_teacher(shipped)[key] for key in ("tta", "run")} == {"tta": "shift", "run": "net1-A"}
+
+
+def test_a_labels_file_without_its_attributes_is_one_line(tmp_path):
+    import h5py
+
+    from facial_keypoints.keypoints import COLUMNS
+    path = tmp_path / "bare.h5"
+    with h5py.File(path, "w") as labels:
+        labels["training"], labels["test"] = np.zeros((3, 30)), np.zeros((2, 30))
+        labels.attrs["columns"] = ",".join(COLUMNS)
+    for check in (lambda: check_teacher(path, "clips"), lambda: read_teacher(path)):
+        with pytest.raises(DataError, match=f"{path}: a labels file without its attribute 'split'"):
+            check()
+
+
+def test_a_fifo_given_as_a_teacher_is_refused_not_waited_on(tmp_path):
+    import os
+    fifo = tmp_path / "labels.h5"
+    os.mkfifo(fifo)
+    result = subprocess.run([sys.executable, "train.py", "--net", "net1", "--teacher", str(fifo), "--out",
+                             str(tmp_path / "runs")], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"{fifo}: not found, or not a file" in result.stderr and not (tmp_path / "runs").exists()

@@ -247,3 +247,32 @@ def test_a_teacher_labels_the_gaps_and_the_test_faces(net1_run, ytf_dir, tmp_pat
                             "--split", "clips", "--data", ytf_dir, "--out", out], cwd=ROOT, capture_output=True,
                            text=True)
     assert wrong.returncode == 2 and "validated on the clips split" in wrong.stderr
+
+
+def test_runs_started_in_the_same_second_reserve_two_names(tmp_path, monkeypatch):
+    from facial_keypoints import runs
+    from facial_keypoints.runs import unfinished_folder
+
+    monkeypatch.setattr(runs.time, "strftime", lambda form, *args: "20260101-120000")
+    first, second = runs.unused_name(tmp_path, "net1"), runs.unused_name(tmp_path, "net1")
+    assert (first, second) == ("net1-20260101-120000", "net1-20260101-120000-2")
+    assert unfinished_folder(tmp_path / first).is_dir() and unfinished_folder(tmp_path / second).is_dir()
+
+
+def test_a_start_never_clears_a_folder_another_process_trains_in(tmp_path):
+    import fcntl
+
+    from facial_keypoints.errors import DataError
+    from facial_keypoints.runs import unfinished_folder
+
+    theirs = unfinished_folder(tmp_path / "runs" / "eye_centers")
+    theirs.mkdir(parents=True)
+    (theirs / "history.csv").write_text("theirs")
+    handle = os.open(theirs, os.O_RDONLY)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)  # the other process's lock
+        with pytest.raises(DataError, match="another process is training it now"):
+            train(spec("net1", "no-data-needed", short_net1_recipe()), tmp_path / "runs", name="eye_centers")
+    finally:
+        os.close(handle)
+    assert (theirs / "history.csv").read_text() == "theirs"

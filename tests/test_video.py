@@ -1,5 +1,5 @@
-"""Issue 17: predict.py on a video made of real test faces, end to end on the CPU; smoothing; the camera
-and bad inputs as one clear line; a huge photo decoded at a reduced size (issue 18)."""
+"""video.py and predict.py on videos: a video made of real test faces, end to end on the CPU; smoothing;
+the camera and bad inputs as one clear line; a huge photo decoded at a reduced size."""
 import json
 
 import cv2
@@ -7,12 +7,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from facial_keypoints import faces as faces_module
+from facial_keypoints import photos
 from facial_keypoints import video
 from facial_keypoints.data import EMBEDDED, load_test
 from facial_keypoints.errors import DataError
 from facial_keypoints.keypoints import COLUMNS
-from tests.hardening import run_script
+from tests.conftest import run_script
 
 FPS, FRAMES, TWO_FACES_FROM = 10, 30, 20
 
@@ -64,26 +64,45 @@ def test_a_video_of_real_faces_is_annotated_frame_by_frame(clip, capsys, tmp_pat
     assert again.returncode == 1 and f"error: {mp4}: exists already; give --overwrite" in again.stderr
 
 
-def test_smoothing_follows_the_same_face_and_starts_afresh_for_a_new_one():
-    smooth = video.Smoother(0.25)
-    box, far = (100, 100, 80, 80), (400, 100, 80, 80)
-    first = smooth([box], np.zeros((1, 30)))
-    assert np.array_equal(first, np.zeros((1, 30)))
-    second = smooth([(104, 100, 80, 80), far], np.array([np.full(30, 8.0), np.full(30, 300.0)]))
-    assert np.allclose(second[0], 2.0) and np.allclose(second[1], 300.0)  # 0.25 x 8 + 0.75 x 0; the far face is new
-    assert np.array_equal(video.Smoother(None)([box], np.ones((1, 30))), np.ones((1, 30)))  # no smoothing
+def test_the_one_euro_filter_stills_jitter_and_follows_motion():
+    rng, fps, side = np.random.default_rng(0), 30.0, 100.0
+    still = 50 + rng.normal(0, 1.0, size=(90, 30))  # a still face, keypoints jittering by 1 px
+    one_euro = video.OneEuro(min_cutoff=1.0)
+    smoothed = np.array([one_euro(points, i / fps, side) for i, points in enumerate(still)])
+    assert smoothed[30:].std(axis=0).mean() < 0.4 * still[30:].std(axis=0).mean()
+    constant = video.OneEuro()
+    assert all(np.array_equal(constant(np.full(30, 7.0), i / fps, side), np.full(30, 7.0)) for i in range(5))
+    moving = [np.full(30, 50.0) + 3 * side * i / fps for i in range(60)]  # three face sides a second
+    follow = video.OneEuro(min_cutoff=1.0, beta=1.0)
+    lag = np.abs(np.array([follow(p, i / fps, side) for i, p in enumerate(moving)])[-1] - moving[-1]).max()
+    slow = video.OneEuro(min_cutoff=1.0, beta=0.0)  # a fixed cutoff lags behind a moving face
+    assert lag < 0.5 * np.abs(np.array([slow(p, i / fps, side) for i, p in enumerate(moving)])[-1] - moving[-1]).max()
+
+
+def test_a_followed_face_is_detected_once_a_second_and_a_new_one_joins(clip):
+    from facial_keypoints.data import SHIPPED_MODEL
+    from facial_keypoints.faces import Pipeline
+    pipeline = Pipeline(SHIPPED_MODEL)
+    calls, detector = [], pipeline.detector
+    pipeline.detector = lambda image: calls.append(1) or detector(image)
+    tracker, capture, numbers = video.Tracker(pipeline), cv2.VideoCapture(str(clip)), []
+    for frame in range(FRAMES):
+        numbers.append([number for number, _ in tracker(capture.read()[1], frame / FPS)])
+    capture.release()
+    assert len(calls) == 3  # frames 0, 10 and 20: once a second at 10 frames a second
+    assert numbers == [[0]] * TWO_FACES_FROM + [[0, 1]] * (FRAMES - TWO_FACES_FROM)
 
 
 def test_a_video_that_fails_midway_leaves_nothing(clip, tmp_path, monkeypatch):
     frames = []
 
-    def faces(frame, predict_scaled, tta):
+    def follow(self, frame, time_s):
         frames.append(frame)
         if len(frames) == 5:
             raise OSError("disk full")
-        return [], np.empty((0, 30))
+        return []
 
-    monkeypatch.setattr(faces_module, "faces_in", faces)
+    monkeypatch.setattr(video.Tracker, "__call__", follow)
     with pytest.raises(OSError, match="disk full"):
         video.annotate(clip, tmp_path / "clip-keypoints.mp4", tmp_path / "clip-keypoints.csv", None)
     assert list(tmp_path.iterdir()) == []
@@ -98,7 +117,7 @@ def test_bad_inputs_are_one_line_and_nothing_is_written(capsys, tmp_path):
     for args, message in (((notes,), f"error: {notes}: not an image OpenCV can read, nor a video"),
                           ((empty,), f"error: {empty}: a video with no frames"),
                           (("--camera", "97"), "error: --camera 97: camera 97 could not be opened"),
-                          ((notes, "--smooth", "0"), "error: --smooth 0: expected 0 < ALPHA <= 1")):
+                          ((notes, "--smooth", "-1"), "error: --smooth -1: expected a cutoff of 0 Hz (no smoothing) or more")):
         result = predict_py(capsys, *args, "--out", out)
         assert result.returncode == 1 and message in result.stderr, (args, result.stderr)
         assert len(result.stderr.strip().splitlines()) == 1 and not out.exists()
@@ -118,7 +137,7 @@ def test_a_huge_photo_is_decoded_at_a_fraction_and_mapped_back(tmp_path, capsys)
     photo = tmp_path / "huge.jpg"
     big = cv2.resize(np.pad(face_panel(faces[0]), 100, mode="edge"), (5000, 5000), interpolation=cv2.INTER_LINEAR)
     cv2.imwrite(str(photo), big)
-    color, factor = faces_module.read_photo(photo)
+    color, factor = photos.read_photo(photo)
     assert factor == 2 and color.shape == (2500, 2500, 3)
     result = predict_py(capsys, photo, "--out", tmp_path / "out")
     assert result.returncode == 0 and "(read at 1/2 scale)" in result.stdout, result.stderr
@@ -128,4 +147,4 @@ def test_a_huge_photo_is_decoded_at_a_fraction_and_mapped_back(tmp_path, capsys)
     eye = face["keypoints"]["left_eye_center"]
     assert x <= eye[0] <= x + w and y <= eye[1] <= y + h
     with pytest.raises(DataError):
-        faces_module.read_photo(tmp_path / "out" / "huge-keypoints.json")
+        photos.read_photo(tmp_path / "out" / "huge-keypoints.json")
