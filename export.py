@@ -106,7 +106,7 @@ def main():
     from facial_keypoints.data import find_data_dir, load_test, load_training
     from facial_keypoints.keypoints import COLUMNS
     from facial_keypoints.metrics import rmse
-    from facial_keypoints.prediction import predict_pixels, run_split, scaled_predictor, validation_faces
+    from facial_keypoints.prediction import Calibrated, offsets_of, predict_pixels, run_split, scaled_predictor, validation_faces
     from facial_keypoints.runs import best_tta, load_run
     model, config = load_run(run)
     if list(config["columns"]) != list(COLUMNS):
@@ -118,14 +118,15 @@ def main():
     training = load_training(data)
     split = run_split(run)
     val_faces, val_true = validation_faces(training, run)
+    offsets = offsets_of(config)  # the run's x offset, added after the views in the graph as in predict_pixels
     keras_test, keras_val = np.split(predict_pixels(  # both sets of faces in one call: Keras traces once
-        scaled_predictor(model), np.concatenate([test_faces, val_faces[..., 0]]), COLUMNS, tta), [len(test_faces)])
+        Calibrated(scaled_predictor(model), offsets), np.concatenate([test_faces, val_faces[..., 0]]), COLUMNS, tta), [len(test_faces)])
 
     kind = {"tflite": "TFLite", "onnx": "ONNX", "savedmodel": "SavedModel"}[args.format]
     kind += " int8" if args.quantize else ""
     with staging_folder(out) as staging:
         unfinished = staging / out.name
-        deploy.write(deploy.deploy_model(model, tta), args.format, unfinished, args.quantize)
+        deploy.write(deploy.deploy_model(model, tta, offsets), args.format, unfinished, args.quantize)
         predict = deploy.runtime(args.format, unfinished)
         gap = float(abs(deploy.predict_all(predict, test_faces) - keras_test).max())
         exported_rmse = rmse(deploy.predict_all(predict, val_faces), val_true)

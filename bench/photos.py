@@ -24,7 +24,7 @@ import pandas as pd
 from facial_keypoints import cli
 from facial_keypoints.data import PHOTO_MODEL, ROOT
 from facial_keypoints.errors import DataError
-from facial_keypoints.faces import MAX_PASSES
+from facial_keypoints.faces import MAX_PASSES, PHOTO_TTA
 from facial_keypoints.keypoints import COLUMNS
 
 EMBEDDED_PHOTOS = ROOT / "data" / "ytf-photos"
@@ -96,7 +96,7 @@ def score(name, predict, photos, folder):
             "ms": 1e3 * float(np.median(seconds)), "multi": int(sum(len(f) > 1 for f in predicted))}
 
 
-def ours(run, detector, passes, tta="recorded"):
+def ours(run, detector, passes, tta=PHOTO_TTA):
     from facial_keypoints.faces import Pipeline
     pipeline = Pipeline(run, tta=tta, detector=detector, max_passes=passes)
     return lambda image: [face.keypoints for face in pipeline.faces(image)]
@@ -142,8 +142,9 @@ def main():
     parser.add_argument("--detector", choices=["blazeface", "haar"], default="blazeface", help="our pipeline's detector")
     parser.add_argument("--passes", type=int, nargs="+", default=[MAX_PASSES], metavar="N",
                         help=f"our pipeline's most passes (default: {MAX_PASSES}); several: one row each, to compare")
-    parser.add_argument("--tta", nargs="+", default=["recorded"], choices=["recorded", "none", "flip", "shift"],
-                        help="our last pass's views (default: the run's recorded TTA); several: one row each")
+    parser.add_argument("--tta", nargs="+", default=[PHOTO_TTA], choices=["recorded", "none", "flip", "shift"],
+                        help=f"our last pass's views (default: predict.py's, {PHOTO_TTA}; recorded: the run's own); "
+                             "several: one row each")
     parser.add_argument("--peers", action="store_true", help="dlib and MediaPipe Face Mesh too (requirements-peers.txt)")
     parser.add_argument("--core", type=int, help="the CPU core to pin to (default: the first this process may use)")
     parser.add_argument("--limit", type=int, help="only the first N held-out photos (a quick look)")
@@ -169,7 +170,7 @@ def main():
             picture(args.picture, run, args.detector, photos, args.photos)
         for passes, tta in itertools.product(args.passes, args.tta):
             name = f"ours: {Path(run).resolve().name} ({args.detector}{'' if passes == MAX_PASSES else f', {passes} passes'}" \
-                   f"{'' if tta == 'recorded' else f', TTA {tta}'})"
+                   f"{'' if tta == PHOTO_TTA else f', TTA {tta}'})"
             predict = ours(run, args.detector, passes, None if tta == "none" else tta)
             rows.append({**score(name, predict, photos, args.photos), "split": run_split(run)})
             print(table(rows[-1:]), flush=True)

@@ -73,9 +73,10 @@ class MirrorKeypoints(layers.Layer):
         return {**super().get_config(), "columns": self.columns}
 
 
-def deploy_model(model, tta=None):
+def deploy_model(model, tta=None, offsets=None):
     """pixels 0..255 (N, 96, 96, 1) -> keypoints in pixels (N, 30): model between its input scaling (/255)
-    and keypoints.unscale, averaged over the views of prediction.tta_views(tta), as prediction.predict_pixels."""
+    and keypoints.unscale, averaged over the views of prediction.tta_views(tta), plus offsets (pixels per
+    column: the run's x offset, prediction.Calibrated) last, as prediction.predict_pixels."""
     pixels = keras.Input((IMAGE_SIZE, IMAGE_SIZE, 1), name=INPUT_NAME)
     images = layers.Rescaling(1 / PIXEL_MAX)(pixels)  # keypoints.to_inputs, as a layer
 
@@ -87,7 +88,8 @@ def deploy_model(model, tta=None):
         moved = ShiftImages(dx, dy)(images) if (dx, dy) != (0, 0) else images
         views.append(MirrorKeypoints()(net(MirrorImages()(moved))) if mirrored else net(moved))
     scaled = layers.Average()(views) if len(views) > 1 else views[0]
-    keypoints = layers.Rescaling(unscale(1.0) - unscale(0.0), offset=unscale(0.0), name="keypoints")(scaled)
+    shift = unscale(0.0) + (np.zeros(len(COLUMNS)) if offsets is None else np.asarray(offsets, dtype=np.float64))
+    keypoints = layers.Rescaling(unscale(1.0) - unscale(0.0), offset=shift.astype("float32"), name="keypoints")(scaled)
     return keras.Model(pixels, keypoints, name=f"{model.name}_pixels")
 
 

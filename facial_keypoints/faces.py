@@ -171,8 +171,10 @@ def net_predictor(run):
         from facial_keypoints.prediction import load_full_predictor
         return load_full_predictor(run)
     from facial_keypoints.deploy import runtime
+    from facial_keypoints.prediction import Calibrated, offsets_of
+    from facial_keypoints.runs import read_config
     exported = runtime("tflite", path, threads=1)
 
     def predict_scaled(inputs):  # the exported graph takes pixels 0..255 and gives keypoints in pixels
         return scale(exported(np.asarray(inputs, np.float32) * np.float32(255)))
-    return predict_scaled
+    return Calibrated(predict_scaled, offsets_of(read_config(run)))

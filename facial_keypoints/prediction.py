@@ -1,7 +1,8 @@
 """Prediction: a predictor from any folder the commands accept (a run folder, or a specialists folder whose
 groups are put back together), test-time augmentation, and a run scored again on its own validation faces.
 
-A predictor, predict_scaled, maps float images in [0, 1] (N, 96, 96, 1) to scaled keypoints (N, columns).
+A predictor, predict_scaled, maps float images in [0, 1] (N, 96, 96, 1) to scaled keypoints (N, columns); a run
+folder's (Calibrated) also carries the run's x offset, which predict_pixels adds once the views are averaged.
 """
 from pathlib import Path
 
@@ -27,6 +28,33 @@ def scaled_predictor(model):
     return predict_scaled
 
 
+class Calibrated:
+    """predict_scaled of a run folder with its x_offset_px (config.json, measured by x_offset when it was trained):
+    the labels sit that far right of what a net trained with mirrored faces finds, which it cannot learn (the
+    mirror turns the offset round); predict_pixels adds it to every x once the views are averaged (inside the
+    net, a mirrored view's map-back would cancel it). offsets: pixels per column."""
+
+    def __init__(self, predict_scaled, offsets):
+        self.predict_scaled, self.offsets = predict_scaled, np.asarray(offsets, dtype=np.float64)
+
+    def __call__(self, inputs):
+        return self.predict_scaled(inputs)
+
+
+def offsets_of(config):
+    """Pixels to add to each of a run's columns: its x_offset_px on the x columns (0 before runs measured it)."""
+    return [config.get("x_offset_px", 0.0) if column.endswith("_x") else 0.0 for column in config["columns"]]
+
+
+def x_offset(predict_scaled, images, keypoints, columns):
+    """The x offset of a net's labels that mirrored training faces hide: minus its mean x error (flip TTA: the face
+    and its mirror image) on the given faces (a run's training rows), in pixels. Measured on ytf-fkd with
+    net12-like nets trained with flips and geometric augmentation: 0.7 px on their own training rows, 1.0 on
+    held-out rows (docs/notes.md, "The labels' x offset")."""
+    error = predict_pixels(predict_scaled, images, columns, "flip") - keypoints
+    return round(-float(np.nanmean(error[:, [c.endswith("_x") for c in columns]])), 4)
+
+
 def load_specialists(folder):
     """predict_scaled over all 30 columns from a specialists folder (manifest.json + one run per group)."""
     folder = Path(folder)
@@ -34,11 +62,12 @@ def load_specialists(folder):
     missing = [g for g in manifest["groups"] if not (folder / g / "model.keras").is_file()]
     if missing:
         raise DataError(f"{folder}: specialists {', '.join(missing)} not trained yet; re-run specialists.py to finish")
-    parts = []
+    parts, offsets = [], dict.fromkeys(COLUMNS, 0.0)
     for group in manifest["groups"]:
         model, config = load_run(folder / group)
         parts.append((config["columns"], scaled_predictor(model)))
-    return aggregate(parts)
+        offsets.update(zip(config["columns"], offsets_of(config)))
+    return Calibrated(aggregate(parts), list(offsets.values()))
 
 
 def load_predictor(run_dir):
@@ -46,7 +75,7 @@ def load_predictor(run_dir):
     if is_specialists_folder(run_dir):
         return load_specialists(Path(run_dir)), list(COLUMNS)
     model, config = load_run(run_dir)
-    return scaled_predictor(model), config["columns"]
+    return Calibrated(scaled_predictor(model), offsets_of(config)), config["columns"]
 
 
 def load_full_predictor(run_dir):
@@ -72,7 +101,8 @@ def tta_views(tta):
 def predict_pixels(predict_scaled, images, columns=COLUMNS, tta=None):
     """uint8 images (N, 96, 96[, 1]) -> keypoints in pixels, averaged over the views of tta_views(tta): a
     mirrored view's prediction is mapped back (x mirrored, left/right columns swapped) first. A few faces'
-    views go through the net in one call (a photo's faces: one call, not one per view)."""
+    views go through the net in one call (a photo's faces: one call, not one per view). A Calibrated predictor's
+    offsets are added last."""
     inputs = to_inputs(images.reshape(len(images), IMAGE_SIZE, IMAGE_SIZE, 1))
     views = tta_views(tta)
 
@@ -85,7 +115,8 @@ def predict_pixels(predict_scaled, images, columns=COLUMNS, tta=None):
     else:
         predicted = [np.asarray(predict_scaled(view(*v)), dtype=np.float64) for v in views]
     mapped = [flip_targets(p, columns) if mirrored else p for p, (_, _, mirrored) in zip(predicted, views)]
-    return unscale(np.mean(mapped, axis=0))
+    points = unscale(np.mean(mapped, axis=0))
+    return points + predict_scaled.offsets if isinstance(predict_scaled, Calibrated) else points
 
 
 def run_split(run_dir):

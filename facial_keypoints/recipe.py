@@ -28,6 +28,8 @@ class Recipe:
     mild: float = 1.0                  # (strong augmentation for most epochs, milder at the end)
     unmoved: float = 0.0               # this share of each batch is not moved, scaled or rotated (aligned crops)
     ema: float = 0.0                   # weight EMA (keras.optimizers' use_ema) of this momentum; 0: none
+    label_x_offset: float = 0.0        # px taken off every x label to train on (the labels' x offset that
+                                       # mirrored faces turn round: prediction.x_offset); the run adds back its own
 
     def __post_init__(self):
         if self.optimizer not in ("sgd", "adamw"):

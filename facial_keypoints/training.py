@@ -25,7 +25,7 @@ from facial_keypoints.losses import masked_mse
 from facial_keypoints.metrics import keypoint_rmse_rows, rmse
 from facial_keypoints.optim import make_optimizer
 from facial_keypoints.paths import write_csv, write_text
-from facial_keypoints.prediction import predict_pixels, scaled_predictor
+from facial_keypoints.prediction import Calibrated, offsets_of, predict_pixels, scaled_predictor, x_offset
 from facial_keypoints.provenance import command, commit, hardware
 from facial_keypoints.runs import (has_checkpoint, locked, save_inference_model, start_afresh, unfinished_folder,
                                    unused_name)
@@ -133,6 +133,7 @@ def _train(spec, net, run_dir, unfinished, checkpoint_every, resume, verbose, tr
     rows = rows if rows is not None else select_rows(training, spec.split, spec.exclude)
     is_val, fitted = rows
     val_images, val_keypoints = examples(training, is_val, columns)
+    labelled = [part[:spec.train_rows] for part in examples(training, fitted, columns, complete=False)]  # x_offset's
     if spec.teachers:
         test_images = load_test(spec.data)["images"]
         predictions = [teacher_predictions(teacher, training["images"], is_val, test_images) for teacher in spec.teachers]
@@ -163,14 +164,17 @@ def _train(spec, net, run_dir, unfinished, checkpoint_every, resume, verbose, tr
         run_args.update({key: state[key] for key in ("command", "commit") if key in state})
     log = RunLog(unfinished, checkpoint_every, run_args, rows=state["history"] if state else ())
     started = time.perf_counter()
-    history = fit(model, recipe, (train_images, scale(train_keypoints)), (val_images, scale(val_keypoints)), columns,
-                  seed=spec.seed, log=log, resume=(state, best_weights) if resume else None, pipeline=spec.pipeline,
-                  verbose=verbose)
+    moved = np.array([c.endswith("_x") for c in columns]) * recipe.label_x_offset  # 0 but where a recipe asks
+    history = fit(model, recipe, (train_images, scale(train_keypoints - moved)), (val_images, scale(val_keypoints - moved)),
+                  columns, seed=spec.seed, log=log, resume=(state, best_weights) if resume else None,
+                  pipeline=spec.pipeline, verbose=verbose)
     seconds = time.perf_counter() - started
     if state:  # a resumed run: the epochs before its checkpoint count too
         seconds += sum(row["seconds"] for row in state["history"])
 
-    predicted = predict_pixels(scaled_predictor(model), val_images, columns)
+    offset = x_offset(scaled_predictor(model), *labelled, columns) if recipe.flip else 0.0
+    predicted = predict_pixels(Calibrated(scaled_predictor(model), offsets_of({"x_offset_px": offset, "columns": columns})),
+                               val_images, columns)
     mean_shape = np.broadcast_to(np.nanmean(train_keypoints, axis=0), val_keypoints.shape)
     best = min(history, key=lambda row: row["val_loss"])
     config = {
@@ -179,6 +183,7 @@ def _train(spec, net, run_dir, unfinished, checkpoint_every, resume, verbose, tr
         "interrupted": log.interrupted,
         "best_epoch": best["epoch"], "seconds": round(seconds, 2),
         "seconds_per_epoch": float(np.median([row["seconds"] for row in history])),
+        "x_offset_px": offset,  # added to every x it predicts (prediction.x_offset); val_rmse_px includes it
         "val_rmse_px": rmse(predicted, val_keypoints),
         "mean_shape_val_rmse_px": rmse(mean_shape, val_keypoints),
         "created": time.strftime("%Y-%m-%d %H:%M:%S"),

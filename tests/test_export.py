@@ -9,8 +9,8 @@ import pytest
 from facial_keypoints import deploy as export
 from facial_keypoints.data import EMBEDDED, FAST_MODEL, SHIPPED_MODEL, load_test
 from facial_keypoints.keypoints import COLUMNS
-from facial_keypoints.runs import best_tta, load_run
-from facial_keypoints.prediction import predict_pixels, scaled_predictor
+from facial_keypoints.runs import best_tta
+from facial_keypoints.prediction import load_full_predictor, predict_pixels
 from tests.conftest import run_script
 
 pytestmark = pytest.mark.skipif(keras.backend.backend() != "tensorflow",
@@ -27,8 +27,7 @@ def export_py(capsys, *args):
 def reference():
     """Five real test faces and the shipped model's keypoints for them, from Keras (with its recorded TTA)."""
     faces = load_test(EMBEDDED)["images"][:5]
-    model = load_run(SHIPPED_MODEL)[0]
-    return faces, predict_pixels(scaled_predictor(model), faces, COLUMNS, best_tta(SHIPPED_MODEL))
+    return faces, predict_pixels(load_full_predictor(SHIPPED_MODEL), faces, COLUMNS, best_tta(SHIPPED_MODEL))  # x offset too
 
 
 def needs(fmt):
@@ -61,7 +60,7 @@ def test_the_fast_model_exports_without_tta_as_the_deploy_docs_say(capsys, tmp_p
     result = export_py(capsys, "--run", FAST_MODEL, "--format", "tflite", "--tta", "none", "--out", out)
     assert result.returncode == 0, result.stderr
     faces = reference[0]
-    expected = predict_pixels(scaled_predictor(load_run(FAST_MODEL)[0]), faces, COLUMNS, None)
+    expected = predict_pixels(load_full_predictor(FAST_MODEL), faces, COLUMNS, None)  # its x offset is in the graph
     assert np.abs(export.runtime("tflite", out)(faces[..., None].astype(np.float32)) - expected).max() <= 0.05
     assert out.stat().st_size < 0.5e6  # a quarter-size net: about 0.23 MB
 

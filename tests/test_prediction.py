@@ -53,3 +53,27 @@ def test_shift_tta_averages_18_views_whose_moves_cancel():
         return np.tile(inputs[:, 47:48, 30, 0], (1, 30)) - 0.5
     assert not np.allclose(predict_pixels(one_pixel, images, COLUMNS, tta="shift"),
                            predict_pixels(one_pixel, images, COLUMNS, tta="flip"), atol=1e-3)
+
+
+def test_x_offset_finds_what_a_mirror_symmetric_net_cannot_learn_and_calibrated_adds_it_after_the_views():
+    from facial_keypoints.prediction import Calibrated, offsets_of, x_offset
+    rng = np.random.default_rng(3)
+    images = np.zeros((5, 96, 96), np.uint8)
+    images[:, 20:76, 20:76] = rng.integers(1, 256, (5, 56, 56))
+    shape = rng.uniform(20, 76, 30)
+    symmetric = centroid_predictor((shape + (flip_targets(scale(shape), COLUMNS) * 48 + 48)) / 2)
+    found = predict_pixels(symmetric, images, COLUMNS, tta="flip")
+    is_x = np.array([c.endswith("_x") for c in COLUMNS])
+    labels = found + 0.8 * is_x  # labelled 0.8 px right of where the net finds each point
+    labels[0, :4] = np.nan  # a missing keypoint counts for nothing
+    assert x_offset(symmetric, images, labels, COLUMNS) == pytest.approx(0.8, abs=1e-4)
+    offsets = offsets_of({"x_offset_px": 0.8, "columns": COLUMNS})
+    assert offsets == [0.8 if x else 0.0 for x in is_x]
+    calibrated = Calibrated(symmetric, offsets)
+    for tta in (None, "flip", "shift"):  # added once, after the views: a mirrored view's map-back cannot cancel it
+        assert np.allclose(predict_pixels(calibrated, images, COLUMNS, tta), found + 0.8 * is_x, atol=1e-4), tta
+    asymmetric = centroid_predictor(shape)
+    for tta in (None, "flip"):
+        assert np.allclose(predict_pixels(Calibrated(asymmetric, offsets), images, COLUMNS, tta),
+                           predict_pixels(asymmetric, images, COLUMNS, tta) + offsets, atol=1e-9)
+    assert offsets_of({"columns": ["nose_tip_x", "nose_tip_y"]}) == [0.0, 0.0]  # a run from before: none

@@ -46,7 +46,7 @@ def test_the_shipped_model_reproduces_its_recorded_validation_rmse(model):
     by_tta = config["val_rmse_px_by_tta"]  # bench/ship.py scored it every way and recorded the best
     assert sorted(by_tta) == ["flip", "none", "shift"]
     fresh = {tta: validation_rmse(model, EMBEDDED, None if tta == "none" else tta) for tta in by_tta}
-    assert fresh["none"] == pytest.approx(config["val_rmse_px"], abs=2e-3)
+    assert "x_offset_px" in config  # measured when it was trained, or by bench/ship.py for a run from before
     assert fresh[config["tta"]] == pytest.approx(config["val_rmse_px_tta"], abs=2e-3)
     for tta, score in by_tta.items():
         assert fresh[tta] == pytest.approx(score, abs=2e-3), tta
@@ -95,7 +95,7 @@ def test_ship_replaces_a_model_folder_whole_with_the_run_scored_every_way(net1_r
     shipped = sorted([*FILES, "model-int8.tflite"])
     assert sorted(p.name for p in target.iterdir()) == shipped  # the old folder is gone whole
     config = read_config(target)
-    assert list(scores) == [None, "flip", "shift"] and config["val_rmse_px"] == scores[None]
+    assert list(scores) == [None, "flip", "shift"] and config["val_rmse_px"] == pytest.approx(scores[None], abs=1e-6)
     assert config["tta"] == chosen_tta(scores) and config["val_rmse_px_tta"] == scores[config["tta"]]
     assert abs(config["val_rmse_px_int8"] - scores[None]) < 0.02  # the photo pipeline's int8 file, checked
     from facial_keypoints.faces import net_predictor

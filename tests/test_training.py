@@ -60,7 +60,8 @@ def check_run_folder(run_dir, data_dir):
     val_images, val_keypoints = examples(training, validation_mask(training, config["split"]), config["columns"])
     predict_scaled, columns = load_predictor(run_dir)
     predicted = predict_pixels(predict_scaled, val_images, columns)
-    assert rmse(predicted, val_keypoints) == pytest.approx(config["val_rmse_px"], rel=1e-5)
+    assert rmse(predicted, val_keypoints) == pytest.approx(config["val_rmse_px"], rel=1e-5)  # its x offset included
+    assert (config["x_offset_px"] == 0.0) == (not config["recipe"]["flip"])  # measured where mirrored faces hide it
     return config
 
 
