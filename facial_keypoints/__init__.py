@@ -12,7 +12,9 @@ import importlib.util
 import os
 import sys
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's later chatter (CPU features, retracing)
+# TensorFlow's later C++ chatter, its E-lines too: those seen are notices (oneDNN's int32 fallback on CPUs
+# without AVX-512, a converter's unknown NodeDef attribute); a real failure still raises in Python
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
 @contextlib.contextmanager
