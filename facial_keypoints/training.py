@@ -172,7 +172,9 @@ def _train(spec, net, run_dir, unfinished, checkpoint_every, resume, verbose, tr
     if state:  # a resumed run: the epochs before its checkpoint count too
         seconds += sum(row["seconds"] for row in state["history"])
 
-    offset = x_offset(scaled_predictor(model), *labelled, columns) if recipe.flip else 0.0
+    # with flips the net finds the points whatever the labels' offset (the mirror turns it round): measured; without,
+    # it learns the labels as moved: the move goes back
+    offset = x_offset(scaled_predictor(model), *labelled, columns) if recipe.flip else recipe.label_x_offset
     predicted = predict_pixels(Calibrated(scaled_predictor(model), offsets_of({"x_offset_px": offset, "columns": columns})),
                                val_images, columns)
     mean_shape = np.broadcast_to(np.nanmean(train_keypoints, axis=0), val_keypoints.shape)

@@ -61,7 +61,8 @@ def check_run_folder(run_dir, data_dir):
     predict_scaled, columns = load_predictor(run_dir)
     predicted = predict_pixels(predict_scaled, val_images, columns)
     assert rmse(predicted, val_keypoints) == pytest.approx(config["val_rmse_px"], rel=1e-5)  # its x offset included
-    assert (config["x_offset_px"] == 0.0) == (not config["recipe"]["flip"])  # measured where mirrored faces hide it
+    recipe = config["recipe"]  # the x offset measured where mirrored faces hide it, else the recipe's own move
+    assert (config["x_offset_px"] == recipe.get("label_x_offset", 0.0)) == (not recipe["flip"])
     return config
 
 
@@ -277,3 +278,22 @@ def test_a_start_never_clears_a_folder_another_process_trains_in(tmp_path):
     finally:
         os.close(handle)
     assert (theirs / "history.csv").read_text() == "theirs"
+
+
+def test_a_recipe_that_moves_the_x_labels_trains_on_them_and_the_run_adds_the_offset_back(ytf_dir, tmp_path):
+    """Recipe.label_x_offset: without flips the net learns every x label 3 px left and the run adds the 3 px
+    back; with flips the mirror turns a move round, so the run measures what to add on the real labels.
+    Either way it scores as the run trained on the labels as they are."""
+    for flip in (False, True):
+        scores = {}
+        for moved in (0.0, 3.0):
+            recipe = dataclasses.replace(short_net1_recipe(), flip=flip, label_x_offset=moved)
+            config = check_run_folder(train(spec("net1", ytf_dir, recipe, train_rows=512),
+                                            tmp_path / f"{flip}-{moved}", verbose=0), ytf_dir)
+            assert config["recipe"]["label_x_offset"] == moved
+            scores[moved] = config["val_rmse_px"], config["x_offset_px"]
+        assert scores[3.0][0] == pytest.approx(scores[0.0][0], rel=0.05), flip
+        if not flip:
+            assert scores[0.0][1] == 0.0 and scores[3.0][1] == 3.0
+        else:  # measured on the real labels: about the same with or without the move
+            assert abs(scores[3.0][1] - scores[0.0][1]) < 1.0 and scores[0.0][1] != 0.0
