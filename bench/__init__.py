@@ -1,2 +1,2 @@
 """The maintained tools (python -m bench.NAME): report, ship, study, inference, peers, photos, audit, peer_labels,
-stack; and what they share: published (the study's published numbers), pictures."""
+stack, x_offset; and what they share: published (the study's published numbers), pictures."""

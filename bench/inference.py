@@ -71,10 +71,11 @@ def our_rows(model, run, faces, true, count, notes, label=""):
     with its recorded TTA and without; names start with label."""
     from facial_keypoints import deploy as export
     from facial_keypoints.metrics import rmse
-    from facial_keypoints.runs import best_tta
+    from facial_keypoints.prediction import offsets_of
+    from facial_keypoints.runs import best_tta, read_config
     rows = []
     for tta in dict.fromkeys([best_tta(run), None]):
-        deploy = export.deploy_model(model, tta)
+        deploy = export.deploy_model(model, tta, offsets_of(read_config(run)))  # as export.py writes it
         with tempfile.TemporaryDirectory(prefix="fkd-inference-") as folder:
             runtimes = [(KERAS, deploy.predict_on_batch, size_mb(run / "model.keras"))]
             for fmt, quantize, name in FORMATS:
@@ -156,7 +157,7 @@ def main():
         f"{split} split (val RMSE on all; batch 1 timed on {count}, batch 64 on {len(faces) // 64 * 64}).", "",
         table(rows), "",
         f"Fastest of ours: {min(row[4] for row in ours):.3f} ms/face in batches of 64 (target 0.5), "
-        f"{min(row[3] for row in ours):.3f} ms for a single face (target 2).", *[f"\nNote: {note}" for note in notes]])
+        f"{min(row[3] for row in ours):.3f} ms for a single face (target 2).", *[f"\nNote: {note}" for note in dict.fromkeys(notes)]])
     print("\n" + block)
     if not args.no_docs:
         put_in_docs(block)

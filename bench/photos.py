@@ -96,6 +96,14 @@ def score(name, predict, photos, folder):
             "ms": 1e3 * float(np.median(seconds)), "multi": int(sum(len(f) > 1 for f in predicted))}
 
 
+def shown(run):
+    """A run as the table names it: its net and folder, "net28 (models/photos)"."""
+    from facial_keypoints.runs import read_config
+    folder = Path(run).resolve()
+    where = folder.relative_to(ROOT) if folder.is_relative_to(ROOT) else folder.name
+    return f"{read_config(run)['net']} ({where})"
+
+
 def ours(run, detector, passes, tta=PHOTO_TTA):
     from facial_keypoints.faces import Pipeline
     pipeline = Pipeline(run, tta=tta, detector=detector, max_passes=passes)
@@ -128,7 +136,7 @@ def picture(path, run, detector, photos, folder, count=8):
         axis.set_ylim(y + 1.5 * side, y - side / 2)
         axis.set_title(f"{row.width}x{row.height}, face {side:.0f} px", fontsize=7)
         axis.axis("off")
-    figure.suptitle(f"Whole photos of held-out clips: {Path(run).resolve().name}'s pipeline (green), labels (red)",
+    figure.suptitle(f"Whole photos of held-out clips: the pipeline of {shown(run)} (green), labels (red)",
                     fontsize=9)
     write_atomic(Path(path), lambda tmp: Path(tmp).write_bytes(png(figure)))
     print(f"drew {path}")
@@ -169,8 +177,7 @@ def main():
         if args.picture and run == args.run[0]:
             picture(args.picture, run, args.detector, photos, args.photos)
         for passes, tta in itertools.product(args.passes, args.tta):
-            name = f"ours: {Path(run).resolve().name} ({args.detector}{'' if passes == MAX_PASSES else f', {passes} passes'}" \
-                   f"{'' if tta == PHOTO_TTA else f', TTA {tta}'})"
+            name = f"ours: {shown(run)}, {args.detector}, {passes} pass{'es' if passes > 1 else ''}, TTA {tta}"
             predict = ours(run, args.detector, passes, None if tta == "none" else tta)
             rows.append({**score(name, predict, photos, args.photos), "split": run_split(run)})
             print(table(rows[-1:]), flush=True)

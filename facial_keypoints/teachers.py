@@ -13,7 +13,7 @@ import numpy as np
 from facial_keypoints.keypoints import COLUMNS
 from facial_keypoints.errors import DataError
 from facial_keypoints.paths import write_atomic
-from facial_keypoints.prediction import predict_pixels, scaled_predictor
+from facial_keypoints.prediction import Calibrated, offsets_of, predict_pixels, scaled_predictor
 from facial_keypoints.runs import load_run, read_config
 
 LABELS_SUFFIX = ".h5"
@@ -92,8 +92,9 @@ def teacher_predictions(teacher, training_images, is_val, test_images):
     """(keypoints of the training rows outside validation, keypoints of the test faces) from one teacher
     (read_teacher's record)."""
     if not is_labels_file(teacher["path"]):
-        model = load_run(teacher["path"])[0]
-        predict = lambda images: predict_pixels(scaled_predictor(model), images, COLUMNS, tta=teacher["tta"])
+        model, config = load_run(teacher["path"])
+        net = Calibrated(scaled_predictor(model), offsets_of(config))  # its x offset: labels as the real ones sit
+        predict = lambda images: predict_pixels(net, images, COLUMNS, tta=teacher["tta"])
         return predict(training_images[~is_val]), predict(test_images)
     arrays, attrs = read_labels(teacher["path"])
     if (attrs["training_images"], attrs["test_images"]) != (images_digest(training_images), images_digest(test_images)):
