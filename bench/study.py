@@ -75,7 +75,7 @@ def plan(names, recipes, out, data_dir):
     from facial_keypoints.provenance import duration, hardware
     from facial_keypoints.runs import read_config
     total = 0.0
-    print(f"| net | epochs | state | s/epoch here | left |\n|---|---|---|---|---|")
+    print("| net | epochs | state | s/epoch here | left |\n|---|---|---|---|---|")
     for name in names:
         recipe = recipes[name]
         finished, unfinished = runs_of(out, name)
