@@ -16,13 +16,13 @@ import numpy as np
 
 from facial_keypoints import cli
 from facial_keypoints.data import EMBEDDED, find_data_dir, load_training
-from facial_keypoints.keypoints import COLUMNS, flip_images, flip_targets, scale, unscale
+from facial_keypoints.keypoints import COLUMNS, flip_images, flip_targets, scale, unscale, x_columns
 from facial_keypoints.metrics import rmse
 from facial_keypoints.prediction import load_full_predictor, predict_pixels, run_split
 from facial_keypoints.runs import read_config
 from facial_keypoints.splits import validation_mask
 
-IS_X = np.array([c.endswith("_x") for c in COLUMNS])
+IS_X = x_columns(COLUMNS)
 
 
 def report(run_dir, training, sides):

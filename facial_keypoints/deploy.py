@@ -73,7 +73,7 @@ class MirrorKeypoints(layers.Layer):
         return {**super().get_config(), "columns": self.columns}
 
 
-def deploy_model(model, tta=None, offsets=None):
+def deploy_model(model, tta=None, offsets=0.0):
     """pixels 0..255 (N, 96, 96, 1) -> keypoints in pixels (N, 30): model between its input scaling (/255)
     and keypoints.unscale, averaged over the views of prediction.tta_views(tta), plus offsets (pixels per
     column: the run's x offset, prediction.Calibrated) last, as prediction.predict_pixels."""
@@ -88,8 +88,8 @@ def deploy_model(model, tta=None, offsets=None):
         moved = ShiftImages(dx, dy)(images) if (dx, dy) != (0, 0) else images
         views.append(MirrorKeypoints()(net(MirrorImages()(moved))) if mirrored else net(moved))
     scaled = layers.Average()(views) if len(views) > 1 else views[0]
-    shift = unscale(0.0) + (np.zeros(len(COLUMNS)) if offsets is None else np.asarray(offsets, dtype=np.float64))
-    keypoints = layers.Rescaling(unscale(1.0) - unscale(0.0), offset=shift.astype("float32"), name="keypoints")(scaled)
+    offset = (unscale(0.0) + np.asarray(offsets, np.float64)).astype("float32")  # a number, or one per column
+    keypoints = layers.Rescaling(unscale(1.0) - unscale(0.0), offset=offset, name="keypoints")(scaled)
     return keras.Model(pixels, keypoints, name=f"{model.name}_pixels")
 
 

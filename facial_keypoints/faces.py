@@ -30,7 +30,7 @@ from facial_keypoints.keypoints import COLUMNS, IMAGE_SIZE, scale
 PHOTO_PIPELINE = ROOT / "models" / "photo_pipeline.json"
 MAX_PASSES = 3  # two re-cuts: the third pass halved the failed photos (docs/photos.md, "Passes and views")
 SETTLED = 0.01  # a box that moves less than this share of its side between passes has settled
-PHOTO_TTA = "flip"  # the last pass's views on photos: shift's 18 views won 0.02 px for twice the time per photo
+PHOTO_TTA = "flip"  # the last pass's views on photos: shift's 18 views won 0.01 px for 2.2 times the time per photo
 
 
 @dataclasses.dataclass

@@ -70,6 +70,16 @@ def mirror_permutation(columns):
     return np.array([position[mirror_name(c)] for c in columns])
 
 
+def x_columns(columns):
+    """A bool per column: is it an x (the coordinate a mirror changes)?"""
+    return np.array([column.endswith("_x") for column in columns])
+
+
+def x_offsets(columns, px):
+    """Pixels to add to each column: px on every x, 0 on every y."""
+    return x_columns(columns) * float(px)
+
+
 def mirror_map(columns):
     """(permutation, sign, offset) with flipped = targets[..., permutation] * sign + offset, in scaled
     units: partners swapped, x mapped to MIRROR_X - x, y kept."""
@@ -78,7 +88,7 @@ def mirror_map(columns):
 
 @functools.lru_cache(maxsize=64)  # asked for at every prediction with a flip: a photo's, a video frame's
 def _mirror_map(columns):
-    is_x = np.array([c.endswith("_x") for c in columns])
+    is_x = x_columns(columns)
     sign = np.where(is_x, -1.0, 1.0)
     offset = np.where(is_x, scale(MIRROR_X - unscale(0.0)), 0.0)  # x -> MIRROR_X - x, written in scaled units
     return mirror_permutation(columns), sign, offset

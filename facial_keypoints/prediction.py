@@ -10,7 +10,8 @@ import numpy as np
 
 from facial_keypoints.errors import DataError
 from facial_keypoints.groups import aggregate, is_specialists_folder, read_manifest
-from facial_keypoints.keypoints import COLUMNS, IMAGE_SIZE, TTAS, flip_images, flip_targets, shift_images, to_inputs, unscale
+from facial_keypoints.keypoints import (COLUMNS, IMAGE_SIZE, TTAS, flip_images, flip_targets, shift_images, to_inputs,
+                                        unscale, x_columns, x_offsets)
 from facial_keypoints.metrics import rmse
 from facial_keypoints.runs import load_run, read_config
 from facial_keypoints.splits import examples, validation_mask
@@ -43,7 +44,7 @@ class Calibrated:
 
 def offsets_of(config):
     """Pixels to add to each of a run's columns: its x_offset_px on the x columns (0 before runs measured it)."""
-    return [config.get("x_offset_px", 0.0) if column.endswith("_x") else 0.0 for column in config["columns"]]
+    return x_offsets(config["columns"], config.get("x_offset_px", 0.0))
 
 
 def x_offset(predict_scaled, images, keypoints, columns):
@@ -52,7 +53,7 @@ def x_offset(predict_scaled, images, keypoints, columns):
     net12-like nets trained with flips and geometric augmentation: 0.7 px on their own training rows, 1.0 on
     held-out rows (docs/notes.md, "The labels' x offset")."""
     error = predict_pixels(predict_scaled, images, columns, "flip") - keypoints
-    return round(-float(np.nanmean(error[:, [c.endswith("_x") for c in columns]])), 4)
+    return round(-float(np.nanmean(error[:, x_columns(columns)])), 4)
 
 
 def load_specialists(folder):

@@ -20,12 +20,12 @@ from facial_keypoints.data import fingerprint, load_test, load_training
 from facial_keypoints.errors import DataError
 from facial_keypoints.fast import OnDevice
 from facial_keypoints.impute import impute
-from facial_keypoints.keypoints import COLUMNS, scale, to_inputs
+from facial_keypoints.keypoints import COLUMNS, scale, to_inputs, x_offsets
 from facial_keypoints.losses import masked_mse
 from facial_keypoints.metrics import keypoint_rmse_rows, rmse
 from facial_keypoints.optim import make_optimizer
 from facial_keypoints.paths import write_csv, write_text
-from facial_keypoints.prediction import Calibrated, offsets_of, predict_pixels, scaled_predictor, x_offset
+from facial_keypoints.prediction import Calibrated, predict_pixels, scaled_predictor, x_offset
 from facial_keypoints.provenance import command, commit, hardware
 from facial_keypoints.runs import (has_checkpoint, locked, save_inference_model, start_afresh, unfinished_folder,
                                    unused_name)
@@ -164,7 +164,7 @@ def _train(spec, net, run_dir, unfinished, checkpoint_every, resume, verbose, tr
         run_args.update({key: state[key] for key in ("command", "commit") if key in state})
     log = RunLog(unfinished, checkpoint_every, run_args, rows=state["history"] if state else ())
     started = time.perf_counter()
-    moved = np.array([c.endswith("_x") for c in columns]) * recipe.label_x_offset  # 0 but where a recipe asks
+    moved = x_offsets(columns, recipe.label_x_offset)  # 0 but where a recipe asks
     history = fit(model, recipe, (train_images, scale(train_keypoints - moved)), (val_images, scale(val_keypoints - moved)),
                   columns, seed=spec.seed, log=log, resume=(state, best_weights) if resume else None,
                   pipeline=spec.pipeline, verbose=verbose)
@@ -175,8 +175,7 @@ def _train(spec, net, run_dir, unfinished, checkpoint_every, resume, verbose, tr
     # with flips the net finds the points whatever the labels' offset (the mirror turns it round): measured; without,
     # it learns the labels as moved: the move goes back
     offset = x_offset(scaled_predictor(model), *labelled, columns) if recipe.flip else recipe.label_x_offset
-    predicted = predict_pixels(Calibrated(scaled_predictor(model), offsets_of({"x_offset_px": offset, "columns": columns})),
-                               val_images, columns)
+    predicted = predict_pixels(Calibrated(scaled_predictor(model), x_offsets(columns, offset)), val_images, columns)
     mean_shape = np.broadcast_to(np.nanmean(train_keypoints, axis=0), val_keypoints.shape)
     best = min(history, key=lambda row: row["val_loss"])
     config = {

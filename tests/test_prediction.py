@@ -68,7 +68,7 @@ def test_x_offset_finds_what_a_mirror_symmetric_net_cannot_learn_and_calibrated_
     labels[0, :4] = np.nan  # a missing keypoint counts for nothing
     assert x_offset(symmetric, images, labels, COLUMNS) == pytest.approx(0.8, abs=1e-4)
     offsets = offsets_of({"x_offset_px": 0.8, "columns": COLUMNS})
-    assert offsets == [0.8 if x else 0.0 for x in is_x]
+    assert np.array_equal(offsets, [0.8 if x else 0.0 for x in is_x])
     calibrated = Calibrated(symmetric, offsets)
     for tta in (None, "flip", "shift"):  # added once, after the views: a mirrored view's map-back cannot cancel it
         assert np.allclose(predict_pixels(calibrated, images, COLUMNS, tta), found + 0.8 * is_x, atol=1e-4), tta
@@ -76,4 +76,4 @@ def test_x_offset_finds_what_a_mirror_symmetric_net_cannot_learn_and_calibrated_
     for tta in (None, "flip"):
         assert np.allclose(predict_pixels(Calibrated(asymmetric, offsets), images, COLUMNS, tta),
                            predict_pixels(asymmetric, images, COLUMNS, tta) + offsets, atol=1e-9)
-    assert offsets_of({"columns": ["nose_tip_x", "nose_tip_y"]}) == [0.0, 0.0]  # a run from before: none
+    assert np.array_equal(offsets_of({"columns": ["nose_tip_x", "nose_tip_y"]}), [0.0, 0.0])  # a run from before: none
